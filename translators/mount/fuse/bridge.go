@@ -1,0 +1,56 @@
+package fuse
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	gofuse "github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// bridge answers the kernel's FUSE requests with fops on the top
+// translator. It embeds go-fuse's default file system only for what Loom
+// has no fop for (ioctl, tmpfile, statx, ...).
+type bridge struct {
+	gofuse.RawFileSystem
+
+	top     xlator.Translator
+	opts    Options
+	log     *slog.Logger
+	inodes  *inodeTable
+	handles *handleTable
+	groups  *groupCache
+
+	entryTimeout    time.Duration
+	attrTimeout     time.Duration
+	negativeTimeout time.Duration
+
+	// dotsMode remembers whether the graph's Readdir returns "." and
+	// "..": dotsUnknown until the first listing from the start.
+	dotsMode atomic.Int32
+}
+
+// newBridge returns a bridge serving top with o (defaults applied).
+func newBridge(top xlator.Translator, o Options) *bridge {
+	return &bridge{
+		RawFileSystem:   gofuse.NewDefaultRawFileSystem(),
+		top:             top,
+		opts:            o,
+		log:             o.Log,
+		inodes:          newInodeTable(),
+		handles:         newHandleTable(),
+		groups:          newGroupCache(o.GroupsTimeout),
+		entryTimeout:    o.EntryTimeout,
+		attrTimeout:     o.AttrTimeout,
+		negativeTimeout: o.NegativeTimeout,
+	}
+}
+
+// String names the file system (go-fuse uses it as the mount's subtype).
+func (b *bridge) String() string { return "loom" }
+
+// SetDebug is part of go-fuse's interface; the request log is enabled
+// through the mount options instead.
+func (b *bridge) SetDebug(bool) {}
