@@ -1,0 +1,66 @@
+package volfile
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// Error is a volfile syntax error at a position. Its text is
+// "file:line:col: message".
+type Error struct {
+	Pos xlator.Pos
+	Msg string
+	Err error // the underlying error (a TOML library error), if any
+}
+
+// Error formats the position and the message.
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(pos xlator.Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// posAt converts a byte offset in data to a 1-based line and a 1-based
+// column counted in runes.
+func posAt(file string, data []byte, off int) xlator.Pos {
+	if off > len(data) {
+		off = len(data)
+	}
+	line, start := 1, 0
+	for i := 0; i < off; i++ {
+		if data[i] == '\n' {
+			line++
+			start = i + 1
+		}
+	}
+	return xlator.Pos{File: file, Line: line, Col: utf8.RuneCount(data[start:off]) + 1}
+}
+
+// isControl reports the characters a volfile name or value may not hold:
+// the C0 controls other than tab, newline and carriage return, and DEL.
+// (TOML cannot hold them unescaped and GlusterFS syntax has no escape for
+// them, so refusing them keeps conversion lossless.)
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
+}
+
+// badText finds the first invalid UTF-8 sequence or control character
+// in s. It returns its byte index and a description, or -1 and "".
+func badText(s string) (int, string) {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				return i, "invalid UTF-8"
+			}
+		}
+		if isControl(r) {
+			return i, fmt.Sprintf("control character %U", r)
+		}
+	}
+	return -1, ""
+}
