@@ -1,0 +1,152 @@
+package posix
+
+import (
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+	"golang.org/x/sys/unix"
+)
+
+// XDataGFIDAssigned is the reply XData key Lookup sets (to {1}) when it
+// gave the entry its GFID just now: the brick had not seen it before.
+const XDataGFIDAssigned = "loom.gfid-assigned"
+
+// getGFID reads the GFID of name in dirfd.
+func (p *Posix) getGFID(dirfd int, name string) (xlator.GFID, error) {
+	var g xlator.GFID
+	n, err := getxattrAt(dirfd, name, p.gfidKey, g[:])
+	if err != nil {
+		if err == syscall.ERANGE {
+			return g, syscall.EIO // not a GFID: a damaged xattr
+		}
+		return g, err
+	}
+	if n != len(g) {
+		return xlator.GFID{}, syscall.EIO
+	}
+	return g, nil
+}
+
+// setGFID stores g as the GFID of name in dirfd, if it has none yet.
+func (p *Posix) setGFID(dirfd int, name string, g xlator.GFID) error {
+	return setxattrAt(dirfd, name, p.gfidKey, g[:], unix.XATTR_CREATE)
+}
+
+// toStat converts a kernel stat to Loom's, reporting the GFID g and the
+// link count without the handle's hard link.
+func toStat(us *unix.Stat_t, g xlator.GFID) xlator.Stat {
+	st := xlator.Stat{
+		GFID:    g,
+		Dev:     us.Dev,
+		Ino:     us.Ino,
+		Mode:    us.Mode,
+		Nlink:   uint32(us.Nlink),
+		UID:     us.Uid,
+		GID:     us.Gid,
+		Rdev:    us.Rdev,
+		Size:    uint64(us.Size),
+		Blocks:  uint64(us.Blocks),
+		Blksize: uint32(us.Blksize),
+		Atime:   xlator.Timespec{Sec: us.Atim.Sec, Nsec: uint32(us.Atim.Nsec)},
+		Mtime:   xlator.Timespec{Sec: us.Mtim.Sec, Nsec: uint32(us.Mtim.Nsec)},
+		Ctime:   xlator.Timespec{Sec: us.Ctim.Sec, Nsec: uint32(us.Ctim.Nsec)},
+	}
+	if us.Mode&unix.S_IFMT != unix.S_IFDIR && st.Nlink > 0 {
+		st.Nlink--
+	}
+	return st
+}
+
+// statAt looks up name in dirfd: its attributes and GFID. An entry without
+// a GFID gets one (want if set, else random; the root always gets the
+// root GFID) and its handle; assigned reports that. A file found by path
+// whose only link is its name has lost its handle, which is made again.
+func (p *Posix) statAt(t *target, want xlator.GFID) (st xlator.Stat, assigned bool, err error) {
+	var us unix.Stat_t
+	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return xlator.Stat{}, false, err
+	}
+	g, err := p.getGFID(t.dir, t.name)
+	switch {
+	case err == syscall.ENODATA && !t.byHandle:
+		g, assigned, err = p.assignGFID(t, &us, want)
+		if err != nil {
+			return xlator.Stat{}, false, err
+		}
+	case err != nil:
+		return xlator.Stat{}, false, err
+	case us.Nlink == 1 && us.Mode&unix.S_IFMT != unix.S_IFDIR && !t.byHandle:
+		if g, err = p.repairHandle(t, &us, g); err != nil {
+			return xlator.Stat{}, false, err
+		}
+	}
+	return toStat(&us, g), assigned, nil
+}
+
+// assignGFID gives the entry t (stat us) a GFID and a handle, and
+// refreshes us. If another caller assigned one meanwhile, that one is
+// returned with assigned false.
+func (p *Posix) assignGFID(t *target, us *unix.Stat_t, want xlator.GFID) (xlator.GFID, bool, error) {
+	g := want
+	if t.dir == p.rootFd && t.name == "." {
+		g = xlator.RootGFID
+	} else if g.IsZero() || g == xlator.RootGFID {
+		g = xlator.NewGFID()
+	}
+	if err := p.setGFID(t.dir, t.name, g); err != nil {
+		if err == syscall.EEXIST {
+			got, gerr := p.getGFID(t.dir, t.name)
+			return got, false, gerr
+		}
+		return xlator.GFID{}, false, err
+	}
+	if err := p.makeHandle(t, us, g); err != nil {
+		removexattrAt(t.dir, t.name, p.gfidKey)
+		return xlator.GFID{}, false, err
+	}
+	if err := unix.Fstatat(t.dir, t.name, us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return xlator.GFID{}, false, err
+	}
+	return g, true, nil
+}
+
+// makeHandle creates the handle of the new GFID g of entry t.
+func (p *Posix) makeHandle(t *target, us *unix.Stat_t, g xlator.GFID) error {
+	if g == xlator.RootGFID {
+		return nil
+	}
+	if us.Mode&unix.S_IFMT == unix.S_IFDIR {
+		pg, err := p.getGFID(t.dir, ".")
+		if err != nil {
+			return err
+		}
+		return p.setDirHandle(g, pg, t.name)
+	}
+	return p.claimHandle(t.dir, t.name, g, us)
+}
+
+// repairHandle restores the handle of a non-directory whose name is its
+// only link. If g's handle belongs to another live file (this one was
+// copied with its xattrs), this file gets a new GFID.
+func (p *Posix) repairHandle(t *target, us *unix.Stat_t, g xlator.GFID) (xlator.GFID, error) {
+	mu := p.locks.of(g)
+	mu.Lock()
+	err := p.claimHandle(t.dir, t.name, g, us)
+	mu.Unlock()
+	if err == syscall.EEXIST {
+		ng := xlator.NewGFID()
+		p.Log().Warn("gfid already used by another file, assigning a new one", "gfid", g, "new", ng, "name", t.name)
+		if err := setxattrAt(t.dir, t.name, p.gfidKey, ng[:], unix.XATTR_REPLACE); err != nil {
+			return g, err
+		}
+		g = ng
+		err = p.claimHandle(t.dir, t.name, g, us)
+	}
+	if err != nil {
+		return g, err
+	}
+	if err := unix.Fstatat(t.dir, t.name, us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return g, err
+	}
+	return g, nil
+}

@@ -1,0 +1,194 @@
+package posix
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+	"golang.org/x/sys/unix"
+)
+
+// The handle index lives in <brick>/.loom/handles. Each GFID has an entry
+// xx/yy/<gfid> (xx, yy: its first two bytes in hex): a hard link to the
+// object for non-directories, and for directories a symlink to
+// ../../pp/qq/<parent-gfid>/<name>, so that following the chain of
+// symlinks walks up to the root (whose handle points at ../../..).
+
+const (
+	metaDir    = ".loom"
+	handlesDir = "handles"
+)
+
+// handleRel returns xx/yy/<gfid>, the handle's path below the index.
+func handleRel(g xlator.GFID) string {
+	var b [6 + 36]byte
+	hex.Encode(b[0:2], g[0:1])
+	b[2] = '/'
+	hex.Encode(b[3:5], g[1:2])
+	b[5] = '/'
+	copy(b[6:], g.String())
+	return string(b[:])
+}
+
+// openIndex creates .loom/handles if needed, opens it, and gives the root
+// its handle.
+func (p *Posix) openIndex() error {
+	if err := unix.Mkdirat(p.rootFd, metaDir, 0o700); err != nil && err != syscall.EEXIST {
+		return fmt.Errorf("mkdir %s: %w", metaDir, err)
+	}
+	rel := metaDir + "/" + handlesDir
+	if err := unix.Mkdirat(p.rootFd, rel, 0o700); err != nil && err != syscall.EEXIST {
+		return fmt.Errorf("mkdir %s: %w", rel, err)
+	}
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS}
+	fd, err := unix.Openat2(p.rootFd, rel, &how)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", rel, err)
+	}
+	p.metaFd = fd
+	if err := p.symlinkHandle(xlator.RootGFID, "../../.."); err != nil {
+		return fmt.Errorf("root handle: %w", err)
+	}
+	return nil
+}
+
+// mkBucket creates the xx and xx/yy directories of rel's bucket.
+func (p *Posix) mkBucket(rel string) error {
+	if err := unix.Mkdirat(p.metaFd, rel[:2], 0o700); err != nil && err != syscall.EEXIST {
+		return err
+	}
+	if err := unix.Mkdirat(p.metaFd, rel[:5], 0o700); err != nil && err != syscall.EEXIST {
+		return err
+	}
+	return nil
+}
+
+// linkHandle makes the handle of g a hard link to name in dirfd.
+func (p *Posix) linkHandle(dirfd int, name string, g xlator.GFID) error {
+	rel := handleRel(g)
+	err := unix.Linkat(dirfd, name, p.metaFd, rel, 0)
+	if err == syscall.ENOENT {
+		if berr := p.mkBucket(rel); berr != nil {
+			return berr
+		}
+		err = unix.Linkat(dirfd, name, p.metaFd, rel, 0)
+	}
+	return err
+}
+
+// claimHandle gives the non-directory name in dirfd (whose stat is us)
+// the handle of g. A handle that is already this inode is kept; one whose
+// inode has no other name and is not open (left over by a crash or an
+// outside delete) is replaced. If g's handle belongs to another live
+// inode, it answers EEXIST.
+func (p *Posix) claimHandle(dirfd int, name string, g xlator.GFID, us *unix.Stat_t) error {
+	err := p.linkHandle(dirfd, name, g)
+	if err != syscall.EEXIST {
+		return err
+	}
+	rel := handleRel(g)
+	var hs unix.Stat_t
+	if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return err
+	}
+	if hs.Ino == us.Ino && hs.Dev == us.Dev {
+		return nil
+	}
+	if hs.Nlink > 1 || hs.Mode&unix.S_IFMT == unix.S_IFLNK && p.isDirHandle(g) || p.opens.isOpen(g) {
+		return syscall.EEXIST
+	}
+	if err := unix.Unlinkat(p.metaFd, rel, 0); err != nil && err != syscall.ENOENT {
+		return err
+	}
+	return p.linkHandle(dirfd, name, g)
+}
+
+// isDirHandle reports whether g's handle is a directory's symlink.
+func (p *Posix) isDirHandle(g xlator.GFID) bool {
+	_, _, err := p.readDirHandle(g)
+	return err == nil && !p.isObjectHandle(g)
+}
+
+// isObjectHandle reports whether g's handle is the object itself (a hard
+// link carrying the GFID xattr), as opposed to a directory's symlink.
+func (p *Posix) isObjectHandle(g xlator.GFID) bool {
+	got, err := p.getGFID(p.metaFd, handleRel(g))
+	return err == nil && got == g
+}
+
+// symlinkHandle makes g's handle a symlink to target, replacing any
+// previous one atomically.
+func (p *Posix) symlinkHandle(g xlator.GFID, target string) error {
+	rel := handleRel(g)
+	err := unix.Symlinkat(target, p.metaFd, rel)
+	if err == syscall.ENOENT {
+		if berr := p.mkBucket(rel); berr != nil {
+			return berr
+		}
+		err = unix.Symlinkat(target, p.metaFd, rel)
+	}
+	if err != syscall.EEXIST {
+		return err
+	}
+	var cur [4096]byte
+	if n, rerr := unix.Readlinkat(p.metaFd, rel, cur[:]); rerr == nil && string(cur[:n]) == target {
+		return nil
+	}
+	tmp := rel + ".new-" + xlator.NewGFID().String()[:8]
+	if err := unix.Symlinkat(target, p.metaFd, tmp); err != nil {
+		return err
+	}
+	if err := unix.Renameat(p.metaFd, tmp, p.metaFd, rel); err != nil {
+		unix.Unlinkat(p.metaFd, tmp, 0)
+		return err
+	}
+	return nil
+}
+
+// dirHandleTarget is the symlink target recording a directory's parent
+// GFID and name.
+func dirHandleTarget(parent xlator.GFID, name string) string {
+	return "../../" + handleRel(parent) + "/" + name
+}
+
+// setDirHandle records that directory g is name in directory parent.
+func (p *Posix) setDirHandle(g, parent xlator.GFID, name string) error {
+	return p.symlinkHandle(g, dirHandleTarget(parent, name))
+}
+
+// readDirHandle reads a directory handle: the parent GFID and name.
+func (p *Posix) readDirHandle(g xlator.GFID) (xlator.GFID, string, error) {
+	var buf [4096]byte
+	n, err := unix.Readlinkat(p.metaFd, handleRel(g), buf[:])
+	if err != nil {
+		if err == syscall.EINVAL { // not a symlink: a non-directory's handle
+			return xlator.GFID{}, "", syscall.ENOTDIR
+		}
+		return xlator.GFID{}, "", err
+	}
+	target := string(buf[:n])
+	// ../../xx/yy/<36-char gfid>/<name>
+	const pre = len("../../xx/yy/")
+	if len(target) < pre+36+2 || !strings.HasPrefix(target, "../../") || target[pre+36] != '/' {
+		return xlator.GFID{}, "", syscall.ENOTDIR
+	}
+	parent, perr := xlator.ParseGFID(target[pre : pre+36])
+	name := target[pre+37:]
+	if perr != nil || checkName(name) != nil {
+		return xlator.GFID{}, "", syscall.ENOTDIR
+	}
+	return parent, name, nil
+}
+
+// removeHandle deletes g's handle (a missing one is not an error).
+func (p *Posix) removeHandle(g xlator.GFID) error {
+	err := unix.Unlinkat(p.metaFd, handleRel(g), 0)
+	if err != nil && !errors.Is(err, syscall.ENOENT) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package posix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+	"golang.org/x/sys/unix"
+)
+
+// TypeName is the registered translator type.
+const TypeName = "storage/posix"
+
+// Option keys.
+const (
+	optDirectory = "directory"
+	optNamespace = "xattr-namespace"
+)
+
+// Options is the option schema of storage/posix.
+var Options = []xlator.OptionDef{
+	{Key: optDirectory, Type: xlator.TypePath, Required: true,
+		Help: "the brick: an existing local directory that holds the volume's files"},
+	{Key: optNamespace, Type: xlator.TypeEnum, Default: "auto", Allowed: []string{"auto", "trusted", "user"},
+		Help: "xattr namespace for Loom's metadata (GFIDs, changelogs): auto means trusted when running as root, user otherwise"},
+}
+
+func init() {
+	xlator.Register(xlator.Descriptor{
+		Type:        TypeName,
+		Doc:         "a brick: stores the volume in a local directory",
+		New:         New,
+		Options:     Options,
+		MinChildren: 0,
+		MaxChildren: 0,
+	})
+}
+
+// Posix is a brick: a translator that stores files in a local directory.
+type Posix struct {
+	xlator.Leaf
+
+	dir     string // the brick directory, for messages
+	rootFd  int    // O_PATH descriptor of the brick root
+	metaFd  int    // O_PATH descriptor of <brick>/.loom/handles
+	ns      string // "trusted" or "user"
+	gfidKey string // ns + ".loom.gfid"
+	isRoot  bool   // running with uid 0: created entries are chowned
+
+	locks stripedLocks // per-GFID serialisation (xattrop, link counts)
+	opens openTable    // GFIDs with open FDs (unlinked-but-open files)
+}
+
+// New builds a brick from cfg: it checks that the directory exists and is
+// a directory, opens it, gives its root the root GFID and prepares the
+// handle index.
+func New(cfg *xlator.Config) (xlator.Translator, error) {
+	dir := cfg.Options.String(optDirectory)
+	p := &Posix{Leaf: xlator.NewLeaf(cfg), dir: dir, rootFd: -1, metaFd: -1}
+	p.isRoot = os.Geteuid() == 0
+	switch ns := cfg.Options.String(optNamespace); ns {
+	case "auto":
+		p.ns = "user"
+		if p.isRoot {
+			p.ns = "trusted"
+		}
+	default:
+		p.ns = ns
+	}
+	p.gfidKey = p.ns + ".loom.gfid"
+	if err := p.openBrick(); err != nil {
+		p.closeFds()
+		return nil, err
+	}
+	p.opens.init()
+	return p, nil
+}
+
+// openBrick opens the root, checks or sets its GFID and opens the index.
+func (p *Posix) openBrick() error {
+	fd, err := unix.Open(p.dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ENOTDIR) {
+			return fmt.Errorf("option %q: %s is not a directory", optDirectory, p.dir)
+		}
+		return fmt.Errorf("option %q: brick directory %s: %w", optDirectory, p.dir, err)
+	}
+	p.rootFd = fd
+	g, err := p.getGFID(p.rootFd, ".")
+	switch {
+	case errors.Is(err, syscall.ENODATA):
+		if err := p.setGFID(p.rootFd, ".", xlator.RootGFID); err != nil {
+			return fmt.Errorf("brick %s: set root gfid: %w", p.dir, err)
+		}
+	case err != nil:
+		return fmt.Errorf("brick %s: read root gfid (xattr %s): %w", p.dir, p.gfidKey, err)
+	case g != xlator.RootGFID:
+		return fmt.Errorf("brick %s: root directory carries gfid %s, not the root gfid: it is part of another brick", p.dir, g)
+	}
+	if err := p.openIndex(); err != nil {
+		return fmt.Errorf("brick %s: handle index: %w", p.dir, err)
+	}
+	return nil
+}
+
+// Start announces the brick to its parents.
+func (p *Posix) Start(ctx context.Context) error {
+	p.Emit(xlator.EventChildUp)
+	return nil
+}
+
+// Fini closes the brick's descriptors.
+func (p *Posix) Fini() error {
+	p.closeFds()
+	return nil
+}
+
+func (p *Posix) closeFds() {
+	if p.metaFd >= 0 {
+		unix.Close(p.metaFd)
+		p.metaFd = -1
+	}
+	if p.rootFd >= 0 {
+		unix.Close(p.rootFd)
+		p.rootFd = -1
+	}
+}

@@ -1,0 +1,174 @@
+package posix
+
+import (
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// This file holds the system calls x/sys does not wrap: the *xattrat
+// family (Linux 6.13), with a fallback through /proc/self/fd for older
+// kernels, and fchmodat2 (Linux 6.6).
+
+// xattrArgs is the kernel's struct xattr_args. value is a pointer so that
+// the garbage collector and stack copying keep track of it.
+type xattrArgs struct {
+	value unsafe.Pointer
+	size  uint32
+	flags uint32
+}
+
+// noXattrat is set once the kernel has answered ENOSYS to *xattrat.
+var noXattrat atomic.Bool
+
+// procPath names dirfd/name through /proc/self/fd (the fallback).
+func procPath(dirfd int, name string) string {
+	b := make([]byte, 0, 32+len(name))
+	b = append(b, "/proc/self/fd/"...)
+	b = strconv.AppendInt(b, int64(dirfd), 10)
+	b = append(b, '/')
+	b = append(b, name...)
+	return string(b)
+}
+
+// procFdPath names the object fd refers to through /proc/self/fd.
+func procFdPath(fd int) string {
+	return "/proc/self/fd/" + strconv.Itoa(fd)
+}
+
+func bufPtr(b []byte) unsafe.Pointer {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&b[0])
+}
+
+// getxattrAt reads attr of name in dirfd without following a final
+// symlink. It returns the value's size; with an empty buf, the size needed.
+func getxattrAt(dirfd int, name, attr string, buf []byte) (int, error) {
+	if !noXattrat.Load() {
+		p, err := unix.BytePtrFromString(name)
+		if err != nil {
+			return 0, err
+		}
+		a, err := unix.BytePtrFromString(attr)
+		if err != nil {
+			return 0, err
+		}
+		args := xattrArgs{value: bufPtr(buf), size: uint32(len(buf))}
+		r, _, e := unix.Syscall6(unix.SYS_GETXATTRAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+			unix.AT_SYMLINK_NOFOLLOW, uintptr(unsafe.Pointer(a)), uintptr(unsafe.Pointer(&args)), unsafe.Sizeof(args))
+		if e == 0 {
+			return int(r), nil
+		}
+		if e != syscall.ENOSYS {
+			return 0, e
+		}
+		noXattrat.Store(true)
+	}
+	return unix.Lgetxattr(procPath(dirfd, name), attr, buf)
+}
+
+// setxattrAt writes attr of name in dirfd without following a final symlink.
+func setxattrAt(dirfd int, name, attr string, value []byte, flags int) error {
+	if !noXattrat.Load() {
+		p, err := unix.BytePtrFromString(name)
+		if err != nil {
+			return err
+		}
+		a, err := unix.BytePtrFromString(attr)
+		if err != nil {
+			return err
+		}
+		args := xattrArgs{value: bufPtr(value), size: uint32(len(value)), flags: uint32(flags)}
+		_, _, e := unix.Syscall6(unix.SYS_SETXATTRAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+			unix.AT_SYMLINK_NOFOLLOW, uintptr(unsafe.Pointer(a)), uintptr(unsafe.Pointer(&args)), unsafe.Sizeof(args))
+		if e == 0 {
+			return nil
+		}
+		if e != syscall.ENOSYS {
+			return e
+		}
+		noXattrat.Store(true)
+	}
+	return unix.Lsetxattr(procPath(dirfd, name), attr, value, flags)
+}
+
+// listxattrAt lists the attribute names of name in dirfd (NUL-separated).
+func listxattrAt(dirfd int, name string, buf []byte) (int, error) {
+	if !noXattrat.Load() {
+		p, err := unix.BytePtrFromString(name)
+		if err != nil {
+			return 0, err
+		}
+		r, _, e := unix.Syscall6(unix.SYS_LISTXATTRAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+			unix.AT_SYMLINK_NOFOLLOW, uintptr(bufPtr(buf)), uintptr(len(buf)), 0)
+		if e == 0 {
+			return int(r), nil
+		}
+		if e != syscall.ENOSYS {
+			return 0, e
+		}
+		noXattrat.Store(true)
+	}
+	return unix.Llistxattr(procPath(dirfd, name), buf)
+}
+
+// removexattrAt removes attr of name in dirfd.
+func removexattrAt(dirfd int, name, attr string) error {
+	if !noXattrat.Load() {
+		p, err := unix.BytePtrFromString(name)
+		if err != nil {
+			return err
+		}
+		a, err := unix.BytePtrFromString(attr)
+		if err != nil {
+			return err
+		}
+		_, _, e := unix.Syscall6(unix.SYS_REMOVEXATTRAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+			unix.AT_SYMLINK_NOFOLLOW, uintptr(unsafe.Pointer(a)), 0, 0)
+		if e == 0 {
+			return nil
+		}
+		if e != syscall.ENOSYS {
+			return e
+		}
+		noXattrat.Store(true)
+	}
+	return unix.Lremovexattr(procPath(dirfd, name), attr)
+}
+
+// fchmodatNoFollow changes the mode of name in dirfd without following a
+// final symlink (fchmodat2 with AT_SYMLINK_NOFOLLOW; symlinks answer
+// EOPNOTSUPP). On kernels without fchmodat2 it opens the entry with O_PATH
+// and changes the mode through /proc/self/fd.
+func fchmodatNoFollow(dirfd int, name string, mode uint32) error {
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall6(unix.SYS_FCHMODAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(mode),
+		unix.AT_SYMLINK_NOFOLLOW, 0, 0)
+	if e == 0 {
+		return nil
+	}
+	if e != syscall.ENOSYS {
+		return e
+	}
+	fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		return syscall.EOPNOTSUPP
+	}
+	return unix.Chmod(procFdPath(fd), mode)
+}
