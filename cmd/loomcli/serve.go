@@ -1,0 +1,147 @@
+package loomcli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strconv"
+	"syscall"
+
+	"github.com/loom-fs/loom/translators/mount/fuse"
+	"github.com/loom-fs/loom/xlator"
+)
+
+// serve builds and starts the graph, mounts its top on mountpoint, calls
+// ready once the mount is in place, and then serves until the mount ends
+// (umount, or SIGINT/SIGTERM, which unmount). Everything it set up is
+// undone on every path out.
+func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, ready func()) (err error) {
+	level, _ := parseLevel(mf.logLevel)
+	var logw io.Writer = env.Stderr
+	if mf.logFile != "" {
+		f, err := openLogFile(mf.logFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logw = f
+	}
+	log := newLogger(logw, level)
+	slog.SetDefault(log)
+	log.Info("starting", "volfile", mf.volfile, "top", top, "mountpoint", mountpoint, "pid", os.Getpid(), "version", Version)
+	defer func() {
+		if err != nil {
+			log.Error("mount failed", "err", err)
+		}
+	}()
+
+	if mf.pidFile != "" {
+		if err := os.WriteFile(mf.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			return fmt.Errorf("pid file: %w", err)
+		}
+		defer os.Remove(mf.pidFile)
+	}
+	if mf.cpuProfile != "" {
+		stop, err := startCPUProfile(mf.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	g, err := xlator.Build(specs, xlator.BuildOptions{Top: mf.volumeName, Log: log})
+	if err != nil {
+		return err
+	}
+	if err := g.Start(ctx); err != nil {
+		return err // Start stops the graph on failure
+	}
+	upCtx, cancel := context.WithTimeout(ctx, mf.upTimeout)
+	err = g.WaitUp(upCtx)
+	cancel()
+	if err != nil {
+		g.Stop()
+		return fmt.Errorf("volume %q did not come up within %v: %w", top, mf.upTimeout, err)
+	}
+
+	opts, err := fuseOptions(mf, top, log)
+	if err != nil {
+		g.Stop()
+		return err
+	}
+	m, err := fuse.Mount(g.Top(), mountpoint, opts)
+	if err != nil {
+		g.Stop()
+		return fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	if ok, err := isMountpoint(mountpoint); !ok || err != nil {
+		m.Unmount()
+		g.Stop()
+		return fmt.Errorf("mount %s: not in /proc/self/mountinfo after mounting (%v)", mountpoint, err)
+	}
+	log.Info("mounted", "mountpoint", mountpoint, "allow_other", opts.AllowOther, "default_permissions", opts.DefaultPermissions, "read_only", opts.ReadOnly)
+	ready()
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			log.Info("signal received; unmounting", "signal", sig.String())
+			// Unmount detaches lazily if the mount is busy, so a
+			// signal always ends the mount.
+			if err := m.Unmount(); err != nil {
+				log.Error("unmount failed", "mountpoint", mountpoint, "err", err)
+			}
+		case <-done:
+		}
+	}()
+	m.Wait()
+	close(done)
+	log.Info("unmounted; stopping the graph", "mountpoint", mountpoint)
+	if err := g.Stop(); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// fuseOptions are the mount options: as root, every local user is served
+// with the kernel checking each one's permissions (GlusterFS's default);
+// then each -o list in turn.
+func fuseOptions(mf *mountFlags, top string, log *slog.Logger) (fuse.Options, error) {
+	o := fuse.Options{FSName: "loom:" + top, Log: log}
+	if os.Geteuid() == 0 {
+		o.AllowOther = true
+		o.DefaultPermissions = true
+	}
+	for _, list := range mf.opts {
+		if err := fuse.ParseMountOptions(list, &o); err != nil {
+			return o, fmt.Errorf("-o %s: %w", list, err)
+		}
+	}
+	return o, nil
+}
+
+// startCPUProfile starts writing a CPU profile to path and returns the
+// function that finishes it.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
