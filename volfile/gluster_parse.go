@@ -51,14 +51,16 @@ func (p *glusterParser) word(what string, after token) (token, error) {
 		return token{}, err
 	}
 	if t.kind != tokWord {
-		return token{}, errorf(t.pos, "%s after `%s` at %s, found %s%s", what, after.text, after.pos, t.describe(), keywordHint(t))
+		return token{}, errorf(t.pos, "%s after `%s` at %s, found %s%s", what, after.text, after.pos, t.describe(), keywordHint(t, after))
 	}
 	return t, nil
 }
 
-// keywordHint explains how to use a keyword as a value.
-func keywordHint(t token) string {
-	if t.kind == tokEOF || t.kind == tokWord {
+// keywordHint explains how to use a keyword as a value, when t is a
+// keyword on the same line as the token it follows (so it was probably
+// meant as a value, not as the start of the next line).
+func keywordHint(t, after token) string {
+	if t.kind == tokEOF || t.kind == tokWord || t.pos.Line != after.pos.Line {
 		return ""
 	}
 	return " (to use it as a name or value, write it in double quotes)"
@@ -109,7 +111,7 @@ func (p *glusterParser) volume(start token) (xlator.VolumeSpec, error) {
 				return v, err
 			}
 			if val.kind != tokWord {
-				return v, errorf(val.pos, "option %s without a value (found %s)%s", quoteWord(key.text), val.describe(), keywordHint(val))
+				return v, errorf(val.pos, "option %s without a value (found %s)%s", quoteWord(key.text), val.describe(), keywordHint(val, key))
 			}
 			if first, dup := options[key.text]; dup {
 				return v, errorf(key.pos, "option %s given twice in volume %q (first at %s); GlusterFS would silently keep the last, Loom refuses", quoteWord(key.text), v.Name, first)
@@ -135,7 +137,7 @@ func (p *glusterParser) volume(start token) (xlator.VolumeSpec, error) {
 			}
 			if len(v.Subvolumes) == 0 {
 				w, _ := p.lx.peek()
-				return v, errorf(t.pos, "`subvolumes` without names in volume %q (found %s)%s", v.Name, w.describe(), keywordHint(w))
+				return v, errorf(t.pos, "`subvolumes` without names in volume %q (found %s)%s", v.Name, w.describe(), keywordHint(w, t))
 			}
 		default:
 			return v, errorf(t.pos, "unexpected %s in volume %q: expected `type`, `option`, `subvolumes` or `end-volume`", t.describe(), v.Name)
