@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// writeJSON prints the results for machines.
+func writeJSON(w io.Writer, r *Results) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+// writeTable prints the results for people: one row per workload, per
+// target the median and its ratio to the reference.
+func writeTable(w io.Writer, r *Results) error {
+	fmt.Fprintf(w, "loombench  %s  commit %s  %s\n", r.Date, r.Commit, r.Machine)
+	fmt.Fprintf(w, "command: %s\n", r.Command)
+	fmt.Fprintf(w, "medians of %d round(s); ratio = median / %s median\n\n", r.Rounds, r.Reference)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := []string{"workload", "unit"}
+	for _, t := range r.Targets {
+		header = append(header, t.Name, "×"+r.Reference)
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	for _, wl := range r.Workloads {
+		row := []string{wl.Name, wl.Unit}
+		for _, t := range r.Targets {
+			c := wl.cell(t.Name)
+			if c == nil || len(c.Samples) == 0 {
+				row = append(row, "-", "-")
+				continue
+			}
+			ratio := "-"
+			if c.Ratio > 0 {
+				ratio = fmt.Sprintf("%.2fx", c.Ratio)
+			}
+			row = append(row, formatRate(c.Median), ratio)
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	fmt.Fprintln(w)
+	for _, t := range r.Targets {
+		line := fmt.Sprintf("%-14s %s", t.Name, t.Desc)
+		if t.Error != "" {
+			line += "\n               FAILED: " + strings.ReplaceAll(t.Error, "\n", "\n               ")
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+// formatRate prints a rate with about four significant digits.
+func formatRate(x float64) string {
+	switch {
+	case x >= 1000:
+		return fmt.Sprintf("%.0f", x)
+	case x >= 100:
+		return fmt.Sprintf("%.1f", x)
+	default:
+		return fmt.Sprintf("%.2f", x)
+	}
+}

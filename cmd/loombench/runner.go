@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// run is the whole benchmark: build, mount a tmpfs, set up the targets,
+// run the rounds in turns, tear everything down, and print the results.
+// Everything acquired is released on every path; when ctx ends (Ctrl-C,
+// -timeout) the cleanup runs at once, which unmounts under any workload
+// blocked on a FUSE mount and so unblocks it.
+func run(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writer) (err error) {
+	if os.Geteuid() != 0 {
+		return errors.New("loombench needs root (tmpfs mount, drop_caches, FUSE mounts)")
+	}
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		return fmt.Errorf("loombench needs /dev/fuse: %w", err)
+	}
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(cfg.WorkDir, "loombench-")
+	if err != nil {
+		return fmt.Errorf("make work dir: %w", err)
+	}
+	cl := &cleaner{}
+	scratch := filepath.Join(work, "scratch")
+	keepWork := true // until the run is known to be clean: logs help
+	cl.Push("remove "+work, func() error { return removeWork(work, scratch, keepWork) })
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		return fmt.Errorf("make scratch dir: %w", err)
+	}
+	if err := mountTmpfs(scratch, cfg.TmpfsSize); err != nil {
+		return err
+	}
+	cl.Push("unmount tmpfs", func() error { return unmount(scratch) })
+	env := &Env{Root: root, Work: work, Scratch: scratch, Cleanup: cl, Cfg: cfg}
+
+	done := make(chan struct{})
+	defer func() {
+		close(done)
+		if cerr := cl.Run(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(stderr, "loombench: %v: cleaning up\n", context.Cause(ctx))
+			_ = cl.Run()
+		case <-done:
+		}
+	}()
+
+	bufs, err := newBuffers(cfg)
+	if err != nil {
+		return err
+	}
+	res := &Results{
+		Command:   "loombench " + strings.Join(args, " "),
+		Date:      time.Now().UTC().Format(time.RFC3339),
+		Commit:    gitDescribe(root),
+		Machine:   machineLine(),
+		Rounds:    cfg.Rounds,
+		Quick:     cfg.Quick,
+		Reference: referenceTarget,
+	}
+	targets := setupTargets(ctx, env, cfg, res, stderr)
+	wls := selectWorkloads(cfg.Groups)
+	for _, w := range wls {
+		row := WorkloadResult{Name: w.Name, Unit: w.Unit}
+		for _, t := range res.Targets {
+			row.Cells = append(row.Cells, Cell{Target: t.Name})
+		}
+		res.Workloads = append(res.Workloads, row)
+	}
+
+	start := time.Now()
+	failed := map[string]error{}
+	for r := 0; r < cfg.Rounds; r++ {
+		for _, t := range turnOrder(targets, r) {
+			if failed[t.Name()] != nil {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("aborted: %w", context.Cause(ctx))
+			}
+			if err := runVisit(ctx, t, r, cfg, bufs, wls, res, start, stderr); err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("aborted: %w", context.Cause(ctx))
+				}
+				fmt.Fprintf(stderr, "loombench: %s failed, dropped from later rounds: %v\n", t.Name(), err)
+				failed[t.Name()] = err
+			}
+		}
+	}
+	for _, t := range targets {
+		if terr := t.Teardown(); terr != nil && failed[t.Name()] == nil {
+			failed[t.Name()] = terr
+		}
+	}
+	for i := range res.Targets {
+		if e := failed[res.Targets[i].Name]; e != nil {
+			res.Targets[i].Error = e.Error()
+		}
+	}
+	var bad []string
+	for _, t := range res.Targets {
+		if t.Error != "" {
+			bad = append(bad, t.Name)
+		}
+	}
+	keepWork = len(bad) > 0
+	if err := cl.Run(); err != nil {
+		return err
+	}
+	res.finish()
+	if cfg.JSON {
+		err = writeJSON(stdout, res)
+	} else {
+		err = writeTable(stdout, res)
+	}
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("target(s) failed: %s (logs kept in %s)", strings.Join(bad, ", "), work)
+	}
+	return nil
+}
+
+// setupTargets sets up every target named by -only. One that fails is
+// reported in the results and left out; the others still run.
+func setupTargets(ctx context.Context, env *Env, cfg *Config, res *Results, stderr io.Writer) []Target {
+	var ok []Target
+	for _, f := range targetFactories {
+		t := f()
+		if !contains(cfg.Only, t.Name()) {
+			continue
+		}
+		tr := TargetResult{Name: t.Name(), Desc: t.Describe()}
+		env.Cleanup.Push("teardown "+t.Name(), t.Teardown)
+		fmt.Fprintf(stderr, "loombench: setting up %s\n", t.Name())
+		if err := t.Setup(ctx, env); err != nil {
+			fmt.Fprintf(stderr, "loombench: %v\n", err)
+			tr.Error = err.Error()
+			_ = t.Teardown()
+		} else {
+			ok = append(ok, t)
+		}
+		res.Targets = append(res.Targets, tr)
+	}
+	return ok
+}
+
+// runVisit runs the workloads once on t, in a fresh directory.
+func runVisit(ctx context.Context, t Target, round int, cfg *Config, bufs *buffers, wls []Workload, res *Results, start time.Time, stderr io.Writer) error {
+	v := &visit{cfg: cfg, dir: filepath.Join(t.Path(), fmt.Sprintf("r%d", round)), round: round, bufs: bufs}
+	if err := os.Mkdir(v.dir, 0o755); err != nil {
+		return fmt.Errorf("visit %s: %w", t.Name(), err)
+	}
+	for _, w := range wls {
+		if w.Prepare != nil {
+			if err := w.Prepare(ctx, v); err != nil {
+				return err
+			}
+		}
+		t0 := time.Now()
+		amount, err := w.Run(ctx, v)
+		elapsed := time.Since(t0)
+		if err != nil {
+			return err
+		}
+		rate := amount / elapsed.Seconds()
+		res.add(w.Name, t.Name(), rate)
+		fmt.Fprintf(stderr, "[%4.0fs] round %d/%d  %-13s %-14s %10s %s\n",
+			time.Since(start).Seconds(), round+1, cfg.Rounds, t.Name(), w.Name, formatRate(rate), w.Unit)
+		if w.Finish != nil {
+			if err := w.Finish(ctx, v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := os.RemoveAll(v.dir); err != nil {
+		return fmt.Errorf("visit %s cleanup: %w", t.Name(), err)
+	}
+	return nil
+}
+
+// removeWork deletes the run's private directory after a clean run, but
+// only once the tmpfs under it is gone (never descend into a mount); keep
+// leaves it (daemon logs) after a failure or an abort.
+func removeWork(work, scratch string, keep bool) error {
+	if keep {
+		return nil
+	}
+	if t, err := mountedFSType(scratch); err != nil || t != "" {
+		return fmt.Errorf("keep %s: %s still mounted", work, scratch)
+	}
+	return os.RemoveAll(work)
+}
+
+func machineLine() string {
+	kernel := "unknown kernel"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	return fmt.Sprintf("%d cores, %s, %s, tmpfs", runtime.NumCPU(), kernel, runtime.Version())
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
