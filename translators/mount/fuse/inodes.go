@@ -29,7 +29,8 @@ type inode struct {
 
 	// mtime and size from the most recent attributes given to the
 	// kernel; Open compares them to decide if the page cache is valid.
-	mtime xlator.Timespec
+	attrMu sync.Mutex
+	mtime  xlator.Timespec
 	size  uint64
 }
 
@@ -83,19 +84,20 @@ func (t *inodeTable) get(id uint64) *inode {
 	return n
 }
 
-// loc fills l for the inode id. It reports false for an unknown id.
-func (t *inodeTable) loc(id uint64, l *xlator.Loc) bool {
+// loc fills l for the inode id and returns the inode, or nil for an
+// unknown id.
+func (t *inodeTable) loc(id uint64, l *xlator.Loc) *inode {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	n := t.byID[id]
 	if n == nil {
-		return false
+		return nil
 	}
 	*l = xlator.Loc{Path: pathOf(n, ""), GFID: n.gfid, Name: n.name}
 	if n.parent != nil {
 		l.Parent = n.parent.gfid
 	}
-	return true
+	return n
 }
 
 // childLoc fills l for name inside the directory parent, with the GFID
@@ -382,15 +384,34 @@ func (t *inodeTable) maybeRemove(x *inode) {
 
 // setAttrCache records the mtime and size last given to the kernel.
 func (t *inodeTable) setAttrCache(n *inode, st *xlator.Stat) {
-	t.mu.Lock()
+	n.attrMu.Lock()
 	n.mtime, n.size = st.Mtime, st.Size
-	t.mu.Unlock()
+	n.attrMu.Unlock()
 }
 
 // attrCacheMatches reports whether st has the mtime and size last given
 // to the kernel for n.
 func (t *inodeTable) attrCacheMatches(n *inode, st *xlator.Stat) bool {
+	n.attrMu.Lock()
+	defer n.attrMu.Unlock()
+	return n.mtime == st.Mtime && n.size == st.Size
+}
+
+// parentOf returns the directory n was most recently seen in, or nil
+// for the root.
+func (t *inodeTable) parentOf(n *inode) *inode {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return n.mtime == st.Mtime && n.size == st.Size
+	return n.parent
+}
+
+// gfidOf returns the GFID of name in the directory parent if the table
+// knows it, or the zero GFID.
+func (t *inodeTable) gfidOf(parent uint64, name string) xlator.GFID {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if n := t.byName[nameKey{parent, name}]; n != nil {
+		return n.gfid
+	}
+	return xlator.GFID{}
 }
