@@ -126,7 +126,7 @@ func runMount(ctx context.Context, env *Env, args []string) int {
 		}
 		return exitOK
 	}
-	if err := serve(ctx, env, mf, specs, top, mp, func() { reportReady(pipe) }); err != nil {
+	if err := serve(ctx, env, mf, specs, top, mp, pipe != nil, func() { reportReady(pipe) }); err != nil {
 		return fail(err)
 	}
 	return exitOK

@@ -19,7 +19,7 @@ import (
 // ready once the mount is in place, and then serves until the mount ends
 // (umount, or SIGINT/SIGTERM, which unmount). Everything it set up is
 // undone on every path out.
-func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, ready func()) (err error) {
+func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, daemonChild bool, ready func()) (err error) {
 	level, _ := parseLevel(mf.logLevel)
 	var logw io.Writer = env.Stderr
 	if mf.logFile != "" {
@@ -32,12 +32,15 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 	}
 	log := newLogger(logw, level)
 	slog.SetDefault(log)
-	log.Info("starting", "volfile", mf.volfile, "top", top, "mountpoint", mountpoint, "pid", os.Getpid(), "version", Version)
-	defer func() {
-		if err != nil {
-			log.Error("mount failed", "err", err)
-		}
-	}()
+	// The caller prints a failure on stderr; a separate log file gets it
+	// too. (A daemon's stderr is its log file, so it logs it once.)
+	if mf.logFile != "" && !daemonChild {
+		defer func() {
+			if err != nil {
+				log.Error("mount failed", "err", err)
+			}
+		}()
+	}
 
 	if mf.pidFile != "" {
 		if err := os.WriteFile(mf.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
@@ -83,7 +86,8 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 		g.Stop()
 		return fmt.Errorf("mount %s: not in /proc/self/mountinfo after mounting (%v)", mountpoint, err)
 	}
-	log.Info("mounted", "mountpoint", mountpoint, "allow_other", opts.AllowOther, "default_permissions", opts.DefaultPermissions, "read_only", opts.ReadOnly)
+	log.Info("serving", "volfile", mf.volfile, "top", top, "mountpoint", mountpoint, "pid", os.Getpid(), "version", Version,
+		"allow_other", opts.AllowOther, "default_permissions", opts.DefaultPermissions, "read_only", opts.ReadOnly)
 	ready()
 
 	sigs := make(chan os.Signal, 2)
