@@ -2,6 +2,7 @@ package posix
 
 import (
 	"sync"
+	"unsafe"
 
 	"github.com/loom-fs/loom/xlator"
 )
@@ -80,3 +81,15 @@ func (t *openTable) isOpen(g xlator.GFID) bool {
 	defer t.mu.Unlock()
 	return t.m[g] != nil
 }
+
+// relinked records that g got a name again (a link to an unlinked but
+// open file), so its last release keeps the handle.
+func (t *openTable) relinked(g xlator.GFID) {
+	t.mu.Lock()
+	if st := t.m[g]; st != nil {
+		st.unlinked = false
+	}
+	t.mu.Unlock()
+}
+
+func uintptrOf(m *sync.Mutex) uintptr { return uintptr(unsafe.Pointer(m)) }

@@ -1,0 +1,144 @@
+package posix
+
+import (
+	"context"
+	"strings"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+	"golang.org/x/sys/unix"
+)
+
+// Lookup resolves loc and returns its attributes, giving it a GFID if it
+// has none (see statAt). The reply XData holds "loom.gfid-assigned" when
+// that happened, and the value of each "loom.*" name in req that exists.
+func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req xlator.XData) (xlator.Stat, xlator.XData, error) {
+	t, err := p.resolve(loc)
+	if err != nil {
+		return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
+	}
+	defer t.release()
+	st, assigned, err := p.statAt(&t, loc.GFID)
+	if err != nil {
+		return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
+	}
+	var reply xlator.XData
+	if assigned {
+		reply = xlator.XData{XDataGFIDAssigned: {1}}
+	}
+	for key := range req {
+		if !strings.HasPrefix(key, "loom.") || key == XDataGFIDAssigned {
+			continue
+		}
+		v, err := p.getxattrValue(&t, p.ns+"."+key)
+		if err == syscall.ENODATA {
+			continue
+		}
+		if err != nil {
+			return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
+		}
+		if reply == nil {
+			reply = xlator.XData{}
+		}
+		reply[key] = v
+	}
+	return st, reply, nil
+}
+
+// Stat returns the attributes of loc (assigning a GFID as Lookup does).
+func (p *Posix) Stat(ctx context.Context, c *xlator.Call, loc *xlator.Loc) (xlator.Stat, error) {
+	t, err := p.resolve(loc)
+	if err != nil {
+		return xlator.Stat{}, fail("stat", locPath(loc), err)
+	}
+	defer t.release()
+	st, _, err := p.statAt(&t, loc.GFID)
+	if err != nil {
+		return xlator.Stat{}, fail("stat", locPath(loc), err)
+	}
+	return st, nil
+}
+
+// Readlink returns the target of the symlink loc.
+func (p *Posix) Readlink(ctx context.Context, c *xlator.Call, loc *xlator.Loc) (string, error) {
+	t, err := p.resolve(loc)
+	if err != nil {
+		return "", fail("readlink", locPath(loc), err)
+	}
+	defer t.release()
+	var buf [4096]byte
+	n, err := unix.Readlinkat(t.dir, t.name, buf[:])
+	if err != nil {
+		return "", fail("readlink", locPath(loc), err)
+	}
+	return string(buf[:n]), nil
+}
+
+// Statfs reports the file system that holds the brick.
+func (p *Posix) Statfs(ctx context.Context, c *xlator.Call, loc *xlator.Loc) (xlator.StatFS, error) {
+	var s unix.Statfs_t
+	if err := unix.Fstatfs(p.rootFd, &s); err != nil {
+		return xlator.StatFS{}, fail("statfs", p.dir, err)
+	}
+	return xlator.StatFS{
+		Bsize:   uint32(s.Bsize),
+		Frsize:  uint32(s.Frsize),
+		Blocks:  s.Blocks,
+		Bfree:   s.Bfree,
+		Bavail:  s.Bavail,
+		Files:   s.Files,
+		Ffree:   s.Ffree,
+		NameLen: uint32(s.Namelen),
+	}, nil
+}
+
+// Access checks mask (R_OK, W_OK, X_OK bits; 0 for existence) for the
+// caller against the mode bits of loc. Root may do everything except
+// execute a non-directory that has no execute bit at all.
+func (p *Posix) Access(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mask uint32) error {
+	t, err := p.resolve(loc)
+	if err != nil {
+		return fail("access", locPath(loc), err)
+	}
+	defer t.release()
+	var us unix.Stat_t
+	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fail("access", locPath(loc), err)
+	}
+	if !permitted(c, &us, mask&7) {
+		return syscall.EACCES
+	}
+	return nil
+}
+
+// permitted decides an access check by the mode bits.
+func permitted(c *xlator.Call, us *unix.Stat_t, mask uint32) bool {
+	if mask == 0 {
+		return true
+	}
+	if c.UID == 0 {
+		return mask&unix.X_OK == 0 || us.Mode&unix.S_IFMT == unix.S_IFDIR || us.Mode&0o111 != 0
+	}
+	var bits uint32
+	switch {
+	case c.UID == us.Uid:
+		bits = us.Mode >> 6
+	case inGroup(c, us.Gid):
+		bits = us.Mode >> 3
+	default:
+		bits = us.Mode
+	}
+	return bits&mask == mask
+}
+
+func inGroup(c *xlator.Call, gid uint32) bool {
+	if c.GID == gid {
+		return true
+	}
+	for _, g := range c.Groups {
+		if g == gid {
+			return true
+		}
+	}
+	return false
+}
