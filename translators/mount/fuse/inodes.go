@@ -31,7 +31,7 @@ type inode struct {
 	// kernel; Open compares them to decide if the page cache is valid.
 	attrMu sync.Mutex
 	mtime  xlator.Timespec
-	size  uint64
+	size   uint64
 }
 
 // link is one (parent, name) an inode is known under.
