@@ -28,9 +28,7 @@ func errorf(pos xlator.Pos, format string, args ...any) *Error {
 // posAt converts a byte offset in data to a 1-based line and a 1-based
 // column counted in runes.
 func posAt(file string, data []byte, off int) xlator.Pos {
-	if off > len(data) {
-		off = len(data)
-	}
+	off = max(0, min(off, len(data)))
 	line, start := 1, 0
 	for i := 0; i < off; i++ {
 		if data[i] == '\n' {

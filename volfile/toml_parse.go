@@ -58,7 +58,7 @@ func tomlError(file string, data []byte, err error) error {
 		return &Error{Pos: xlator.Pos{File: file}, Msg: "TOML: " + err.Error(), Err: err}
 	}
 	pos := posAt(file, data, pe.Position.Start)
-	if pe.Position.Line > 0 && pos.Line != pe.Position.Line {
+	if pe.Position.Start < 0 || pe.Position.Line > 0 && pos.Line != pe.Position.Line {
 		pos = xlator.Pos{File: file, Line: pe.Position.Line}
 	}
 	msg := "TOML: " + pe.Message
