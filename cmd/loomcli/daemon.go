@@ -52,7 +52,8 @@ func reportError(p *os.File, err error) {
 }
 
 // daemonize re-executes this program with childArgs as a detached daemon
-// (a new session; stdin from /dev/null; stdout and stderr to the log file)
+// (a new session, in the current directory; stdin from /dev/null; stdout
+// and stderr to the log file)
 // and waits up to timeout for it to report. It returns nil once the
 // daemon says the mount is ready, and otherwise the daemon's error.
 func daemonize(childArgs []string, logPath string, timeout time.Duration) error {
@@ -81,7 +82,6 @@ func daemonize(childArgs []string, logPath string, timeout time.Duration) error 
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, logf, logf
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Dir = "/"
 	err = cmd.Start()
 	w.Close()
 	if err != nil {

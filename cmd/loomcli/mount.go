@@ -3,6 +3,7 @@ package loomcli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -126,14 +127,22 @@ func runMount(ctx context.Context, env *Env, args []string) int {
 		}
 		return exitOK
 	}
-	if err := serve(ctx, env, mf, specs, top, mp, pipe != nil, func() { reportReady(pipe) }); err != nil {
+	ready := func() {
+		if pipe != nil {
+			// A daemon must not keep the directory it was started
+			// in busy.
+			os.Chdir("/")
+			reportReady(pipe)
+		}
+	}
+	if err := serve(ctx, env, mf, specs, top, mp, pipe != nil, ready); err != nil {
 		return fail(err)
 	}
 	return exitOK
 }
 
-// startDaemon re-executes loom as the mount daemon with every path made
-// absolute (the daemon runs in /) and waits for it to be ready.
+// startDaemon re-executes loom as the mount daemon, with the paths it
+// keeps using made absolute, and waits for it to be ready.
 func startDaemon(mf *mountFlags, mountpoint string) error {
 	logPath := mf.logFile
 	if logPath == "" {
@@ -146,14 +155,13 @@ func startDaemon(mf *mountFlags, mountpoint string) error {
 		}
 		return a, nil
 	}
-	vol, err := abs(mf.volfile)
+	logPath, err := abs(logPath)
 	if err != nil {
 		return err
 	}
-	if logPath, err = abs(logPath); err != nil {
-		return err
-	}
-	args := []string{"mount", "-f", vol, "-l", logPath, "--log-level", mf.logLevel, "--up-timeout", mf.upTimeout.String()}
+	// The volfile keeps the name the user gave, so that errors show it:
+	// the daemon starts in this directory and moves to / once mounted.
+	args := []string{"mount", "-f", mf.volfile, "-l", logPath, "--log-level", mf.logLevel, "--up-timeout", mf.upTimeout.String()}
 	if mf.volumeName != "" {
 		args = append(args, "--volume-name", mf.volumeName)
 	}
