@@ -1,0 +1,233 @@
+package fuse
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/loom-fs/loom/translators/storage/posix"
+	"github.com/loom-fs/loom/xlator"
+)
+
+// Real-mount tests run the FUSE server in a child process (this test
+// binary, re-executed with serveEnv set): serving FUSE and doing I/O on it
+// in one process can deadlock.
+const serveEnv = "LOOM_FUSE_TEST_SERVE"
+
+// serveConfig is what the child is told to mount.
+type serveConfig struct {
+	Brick      string
+	Mountpoint string
+	Options    string // a -o list for ParseMountOptions
+}
+
+func TestMain(m *testing.M) {
+	if cfg := os.Getenv(serveEnv); cfg != "" {
+		os.Exit(serve(cfg))
+	}
+	os.Exit(m.Run())
+}
+
+// serve is the child: mount a storage/posix graph, print "ready", answer
+// SIGUSR1 with "inodes N", unmount on SIGTERM, exit when unmounted.
+func serve(cfgJSON string) int {
+	var cfg serveConfig
+	if err := json.Unmarshal([]byte(cfgJSON), &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "serve config:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	specs := []xlator.VolumeSpec{{Name: "brick", Type: "storage/posix",
+		Options: []xlator.OptionSpec{{Key: "directory", Value: cfg.Brick}}}}
+	g, err := xlator.Build(specs, xlator.BuildOptions{Log: log})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "build:", err)
+		return 2
+	}
+	defer g.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "start:", err)
+		return 2
+	}
+	o := Options{Log: log}
+	if err := ParseMountOptions(cfg.Options, &o); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	m, err := Mount(g.Top(), cfg.Mountpoint, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
+	unmounted := make(chan struct{})
+	go func() { m.Wait(); close(unmounted) }()
+	fmt.Println("ready")
+	for {
+		select {
+		case <-unmounted:
+			return 0
+		case s := <-sigs:
+			if s == syscall.SIGUSR1 {
+				fmt.Printf("inodes %d\n", m.Inodes())
+				continue
+			}
+			if err := m.Unmount(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			return 0
+		}
+	}
+}
+
+// testMount is a mount served by a child process.
+type testMount struct {
+	dir   string // the mountpoint
+	brick string
+	cmd   *exec.Cmd
+	lines chan string // the child's stdout
+
+	exited   chan struct{} // closed when the child has exited
+	stopOnce sync.Once
+}
+
+// startMount serves a storage/posix brick (a new one when brick is "")
+// at a new mountpoint with the -o list opts, and unmounts it when the
+// test ends.
+func startMount(t *testing.T, brick, opts string) *testMount {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("real-mount tests need root (direct mount and trusted xattrs)")
+	}
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skip("no /dev/fuse")
+	}
+	if brick == "" {
+		brick = t.TempDir()
+	}
+	m := &testMount{dir: t.TempDir(), brick: brick, lines: make(chan string, 16), exited: make(chan struct{})}
+	cfg, _ := json.Marshal(serveConfig{Brick: brick, Mountpoint: m.dir, Options: opts})
+	m.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	m.cmd.Env = append(os.Environ(), serveEnv+"="+string(cfg))
+	m.cmd.Stderr = os.Stderr
+	out, err := m.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := m.exited
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			m.lines <- sc.Text()
+		}
+		io.Copy(io.Discard, out)
+		m.cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() { m.stop(t) })
+	select {
+	case l := <-m.lines:
+		if l != "ready" {
+			t.Fatalf("server said %q, want ready", l)
+		}
+	case <-exited:
+		t.Fatal("server exited before the mount was ready")
+	case <-time.After(20 * time.Second):
+		t.Fatal("mount not ready within 20s")
+	}
+	return m
+}
+
+// stop unmounts through the child (SIGTERM), and if that does not end it
+// in time, detaches the mount and kills the child. It fails the test if
+// the mount is left behind. It runs once; later calls do nothing.
+func (m *testMount) stop(t *testing.T) {
+	m.stopOnce.Do(func() { m.stopNow(t) })
+}
+
+func (m *testMount) stopNow(t *testing.T) {
+	exited := m.exited
+	m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		t.Errorf("server did not exit within 15s of SIGTERM; killing it")
+		exec.Command("umount", "-l", m.dir).Run()
+		m.cmd.Process.Kill()
+		<-exited
+	}
+	if mounted(m.dir) {
+		exec.Command("umount", "-l", m.dir).Run()
+		t.Errorf("%s was still mounted after the server exited", m.dir)
+	}
+}
+
+// mounted reports whether dir is in /proc/mounts.
+func mounted(dir string) bool {
+	data, err := os.ReadFile("/proc/mounts")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// inodes asks the child for the size of its inode table.
+func (m *testMount) inodes(t *testing.T) int {
+	t.Helper()
+	m.cmd.Process.Signal(syscall.SIGUSR1)
+	select {
+	case l := <-m.lines:
+		n, err := strconv.Atoi(strings.TrimPrefix(l, "inodes "))
+		if err != nil {
+			t.Fatalf("server said %q", l)
+		}
+		return n
+	case <-time.After(10 * time.Second):
+		t.Fatal("no inode count within 10s")
+	}
+	return 0
+}
+
+// path returns name inside the mount.
+func (m *testMount) path(name string) string { return filepath.Join(m.dir, name) }
+
+// guard runs fn, failing the test if it takes longer than d (a hung FUSE
+// request); the cleanup then kills the server, which ends the request.
+func guard(t *testing.T, d time.Duration, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not finish within %v", what, d)
+	}
+}
