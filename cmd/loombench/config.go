@@ -64,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.IntVar(&c.Rounds, "rounds", 5, "rounds; each round visits every target, order reversed every other round")
 	fs.BoolVar(&c.Quick, "quick", false, "smoke run: small sizes and one round (unless -rounds is given)")
 	fs.BoolVar(&c.JSON, "json", false, "print the results as JSON instead of a table")
-	only := fs.String("only", "native,loopback,loom", "comma-separated targets to run: "+strings.Join(targetNames(), ","))
+	only := fs.String("only", strings.Join(targetNames(), ","), "comma-separated targets to run: "+strings.Join(targetNames(), ","))
 	groups := fs.String("groups", strings.Join(workloadGroups, ","), "comma-separated workload groups: "+strings.Join(workloadGroups, ","))
 	fs.DurationVar(&c.Timeout, "timeout", 30*time.Minute, "abort (and clean up) after this long")
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "parent of the run's private directory")

@@ -34,8 +34,8 @@ func run(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writ
 	}
 	cl := &cleaner{}
 	scratch := filepath.Join(work, "scratch")
-	keepWork := true // until the run is known to be clean: logs help
-	cl.Push("remove "+work, func() error { return removeWork(work, scratch, keepWork) })
+	keepWork := true // unless the targets all ran (or we were aborted)
+	cl.Push("remove "+work, func() error { return removeWork(work, scratch, keepWork && ctx.Err() == nil) })
 	if err := os.Mkdir(scratch, 0o755); err != nil {
 		return fmt.Errorf("make scratch dir: %w", err)
 	}
@@ -86,20 +86,25 @@ func run(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writ
 
 	start := time.Now()
 	failed := map[string]error{}
+	// Each group runs on every target in turn before the next group
+	// starts, so the figures compared in a row are measured seconds, not
+	// minutes, apart on a machine whose load drifts.
 	for r := 0; r < cfg.Rounds; r++ {
-		for _, t := range turnOrder(targets, r) {
-			if failed[t.Name()] != nil {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("aborted: %w", context.Cause(ctx))
-			}
-			if err := runVisit(ctx, t, r, cfg, bufs, wls, res, start, stderr); err != nil {
-				if ctx.Err() != nil {
+		for _, g := range cfg.Groups {
+			for _, t := range turnOrder(targets, r) {
+				if failed[t.Name()] != nil {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
 					return fmt.Errorf("aborted: %w", context.Cause(ctx))
 				}
-				fmt.Fprintf(stderr, "loombench: %s failed, dropped from later rounds: %v\n", t.Name(), err)
-				failed[t.Name()] = err
+				if err := runVisit(ctx, t, r, g, cfg, bufs, wls, res, start, stderr); err != nil {
+					if ctx.Err() != nil {
+						return fmt.Errorf("aborted: %w", context.Cause(ctx))
+					}
+					fmt.Fprintf(stderr, "loombench: %s failed, dropped from later rounds: %v\n", t.Name(), err)
+					failed[t.Name()] = err
+				}
 			}
 		}
 	}
@@ -162,13 +167,17 @@ func setupTargets(ctx context.Context, env *Env, cfg *Config, res *Results, stde
 	return ok
 }
 
-// runVisit runs the workloads once on t, in a fresh directory.
-func runVisit(ctx context.Context, t Target, round int, cfg *Config, bufs *buffers, wls []Workload, res *Results, start time.Time, stderr io.Writer) error {
-	v := &visit{cfg: cfg, dir: filepath.Join(t.Path(), fmt.Sprintf("r%d", round)), round: round, bufs: bufs}
+// runVisit runs the workloads of one group once on t, in a fresh
+// directory.
+func runVisit(ctx context.Context, t Target, round int, group string, cfg *Config, bufs *buffers, wls []Workload, res *Results, start time.Time, stderr io.Writer) error {
+	v := &visit{cfg: cfg, dir: filepath.Join(t.Path(), fmt.Sprintf("r%d-%s", round, group)), round: round, bufs: bufs}
 	if err := os.Mkdir(v.dir, 0o755); err != nil {
 		return fmt.Errorf("visit %s: %w", t.Name(), err)
 	}
 	for _, w := range wls {
+		if w.Group != group {
+			continue
+		}
 		if w.Prepare != nil {
 			if err := w.Prepare(ctx, v); err != nil {
 				return err
