@@ -3,7 +3,6 @@ package loomcli
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/loom-fs/loom/volfile"
 	"github.com/loom-fs/loom/xlator"
@@ -16,12 +15,9 @@ func loadVolfile(path, top string) ([]xlator.VolumeSpec, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if err := checkRequired(specs); err != nil {
-		return nil, "", err
-	}
 	name, err := xlator.Check(specs, top)
 	if err != nil {
-		return nil, "", err
+		return nil, "", placeRequired(specs, err)
 	}
 	return specs, name, nil
 }
@@ -35,10 +31,10 @@ func readVolfile(path string) ([]xlator.VolumeSpec, error) {
 	return volfile.Parse(path, data)
 }
 
-// checkRequired reports the first volume (in file order) of a known type
-// that lacks a required option, with the volume's position in the file
-// (xlator.Check names the volume and key but not the place).
-func checkRequired(specs []xlator.VolumeSpec) error {
+// placeRequired adds the volume's file position to xlator's "required
+// option is missing" error, which names the volume and key but not the
+// place; any other error is returned unchanged.
+func placeRequired(specs []xlator.VolumeSpec, err error) error {
 	for i := range specs {
 		s := &specs[i]
 		d, ok := xlator.Lookup(s.Type)
@@ -46,13 +42,13 @@ func checkRequired(specs []xlator.VolumeSpec) error {
 			continue
 		}
 		for _, o := range d.Options {
-			if !o.Required || strings.Contains(o.Key, "*") {
+			if !o.Required {
 				continue
 			}
-			if _, set := s.Option(o.Key); !set {
+			if err.Error() == fmt.Sprintf("volume %q: required option %q is missing (%s)", s.Name, o.Key, o.Help) {
 				return fmt.Errorf("%s: volume %q (%s): required option %q is missing (%s)", s.Pos, s.Name, s.Type, o.Key, o.Help)
 			}
 		}
 	}
-	return nil
+	return err
 }

@@ -85,12 +85,12 @@ func parseMountFlags(env *Env, args []string) (*mountFlags, string, int, bool) {
 		return nil, "", status, false
 	}
 	switch {
+	case mf.volfile == "":
+		return nil, "", env.usagef("mount", "no volfile given (-f FILE)"), false
 	case len(pos) == 0:
 		return nil, "", env.usagef("mount", "no MOUNTPOINT given"), false
 	case len(pos) > 1:
 		return nil, "", env.usagef("mount", "one MOUNTPOINT expected, got %d arguments: %s", len(pos), strings.Join(pos, " ")), false
-	case mf.volfile == "":
-		return nil, "", env.usagef("mount", "no volfile given (-f FILE)"), false
 	case mf.upTimeout <= 0:
 		return nil, "", env.usagef("mount", "--up-timeout must be positive"), false
 	}

@@ -64,6 +64,8 @@ var badVolfiles = []struct {
 		[]string{"bad-int.vol:4:", `option "count"`, "outside 1..64"}},
 	{"relative-path.vol", "volume a\n  type test/leaf\n  option directory srv/x\nend-volume\n",
 		[]string{"relative-path.vol:3:", `option "directory"`, "not an absolute path"}},
+	{"misspelt-directory.vol", "volume a\n  type test/leaf\n  option directry /x\nend-volume\n",
+		[]string{"misspelt-directory.vol:3:", `unknown option "directry"`, `did you mean "directory"?`}},
 	{"missing-directory.vol", "volume a\n  type test/leaf\n  option mode safe\nend-volume\n",
 		[]string{"missing-directory.vol:1:", `volume "a"`, `required option "directory" is missing`}},
 	{"cycle.vol", "volume a\n  type test/pass\n  subvolumes b\nend-volume\nvolume b\n  type test/pass\n  subvolumes a\nend-volume\n",
