@@ -1,0 +1,20 @@
+// Package all links every built-in translator into a program: importing it
+// (blank) runs each translator package's init, which registers its type
+// with xlator.Register. The loom binary imports it; a custom binary imports
+// it and its own translator packages.
+//
+// A new built-in translator adds its blank import here, in the section of
+// its category, and its type to the list in all_test.go.
+package all
+
+import (
+	// Debugging.
+	_ "github.com/loom-fs/loom/translators/debug/error-gen"
+	_ "github.com/loom-fs/loom/translators/debug/trace"
+
+	// Features.
+	_ "github.com/loom-fs/loom/translators/features/read-only"
+
+	// Storage.
+	_ "github.com/loom-fs/loom/translators/storage/posix"
+)
