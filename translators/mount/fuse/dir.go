@@ -34,7 +34,7 @@ func (b *bridge) OpenDir(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse.
 	if err := b.top.Opendir(&o.ctx, &o.call, fd); err != nil {
 		return o.status(err)
 	}
-	b.inodes.openHandle(n)
+	b.inodes.openHandle(n, fd)
 	out.Fh = b.handles.add(&handle{fd: fd, node: n})
 	out.OpenFlags = 0
 	return gofuse.OK
@@ -177,7 +177,7 @@ func (b *bridge) ReleaseDir(in *gofuse.ReleaseIn) {
 	if err := b.top.Releasedir(&o.ctx, &o.call, hd.fd); err != nil {
 		b.log.Warn("releasedir failed", "path", hd.fd.Loc.Path, "err", err)
 	}
-	b.inodes.closeHandle(hd.node)
+	b.inodes.closeHandle(hd.node, hd.fd)
 }
 
 // FsyncDir answers fsync on a directory.

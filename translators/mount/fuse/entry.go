@@ -49,15 +49,22 @@ func (b *bridge) GetAttr(cancel <-chan struct{}, in *gofuse.GetAttrIn, out *gofu
 	var st xlator.Stat
 	var err error
 	n := b.inodes.get(in.NodeId)
+	var fd *xlator.FD
 	if in.Flags()&gofuse.FUSE_GETATTR_FH != 0 {
 		if hd := b.handles.get(in.Fh()); hd != nil {
-			st, err = b.top.Fstat(&o.ctx, &o.call, hd.fd)
-			if err != nil {
-				return o.status(err)
-			}
-			b.fillAttrOut(out, n, &st)
-			return gofuse.OK
+			fd = hd.fd
 		}
+	}
+	if fd == nil {
+		fd = b.inodes.openFD(in.NodeId)
+	}
+	if fd != nil {
+		st, err = b.top.Fstat(&o.ctx, &o.call, fd)
+		if err != nil {
+			return o.status(err)
+		}
+		b.fillAttrOut(out, n, &st)
+		return gofuse.OK
 	}
 	if b.inodes.loc(in.NodeId, &o.loc) == nil {
 		return gofuse.Status(syscall.ESTALE)
@@ -83,6 +90,13 @@ func (b *bridge) SetAttr(cancel <-chan struct{}, in *gofuse.SetAttrIn, out *gofu
 	if fh, ok := in.GetFh(); ok {
 		if hd := b.handles.get(fh); hd != nil {
 			fd = hd.fd
+		}
+	}
+	if fd == nil {
+		// A truncate needs a handle open for writing.
+		_, truncate := in.GetSize()
+		if cand := b.inodes.openFD(in.NodeId); cand != nil && (!truncate || cand.Flags&syscall.O_ACCMODE != syscall.O_RDONLY) {
+			fd = cand
 		}
 	}
 	if fd == nil && b.inodes.loc(in.NodeId, &o.loc) == nil {

@@ -25,7 +25,7 @@ func (b *bridge) Open(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse.Ope
 	if b.keepCache(o, n, fd) {
 		out.OpenFlags = gofuse.FOPEN_KEEP_CACHE
 	}
-	b.inodes.openHandle(n)
+	b.inodes.openHandle(n, fd)
 	out.Fh = b.handles.add(&handle{fd: fd, node: n})
 	return gofuse.OK
 }
@@ -70,7 +70,7 @@ func (b *bridge) Create(cancel <-chan struct{}, in *gofuse.CreateIn, name string
 	}
 	n := b.inodes.add(in.NodeId, name, st.GFID)
 	b.fillEntry(&out.EntryOut, n, &st)
-	b.inodes.openHandle(n)
+	b.inodes.openHandle(n, fd)
 	out.Fh = b.handles.add(&handle{fd: fd, node: n})
 	// A new file has no cached pages to distrust.
 	out.OpenFlags = gofuse.FOPEN_KEEP_CACHE
@@ -194,7 +194,7 @@ func (b *bridge) Release(cancel <-chan struct{}, in *gofuse.ReleaseIn) {
 	if err := b.top.Release(&o.ctx, &o.call, hd.fd); err != nil {
 		b.log.Warn("release failed", "path", hd.fd.Loc.Path, "err", err)
 	}
-	b.inodes.closeHandle(hd.node)
+	b.inodes.closeHandle(hd.node, hd.fd)
 }
 
 // Fallocate answers fallocate(2): mode 0 and KEEP_SIZE allocate,

@@ -25,7 +25,7 @@ type inode struct {
 
 	lookups uint64 // the kernel's reference count (FORGET lowers it)
 	kids    int    // names (primary or alias) that have this node as parent
-	fhs     int    // open file handles: the node stays while any is open
+	open    []*xlator.FD // open handles: the node stays while any is open
 
 	// mtime and size from the most recent attributes given to the
 	// kernel; Open compares them to decide if the page cache is valid.
@@ -333,20 +333,38 @@ func (t *inodeTable) forget(id, n uint64) {
 	t.maybeRemove(x)
 }
 
-// openHandle and closeHandle count the file handles open on n, which
-// keep it in the table after the kernel forgets it (a release can come
-// after the forget).
-func (t *inodeTable) openHandle(n *inode) {
+// openHandle and closeHandle track the handles open on n, which keep it
+// in the table after the kernel forgets it (a release can come after the
+// forget).
+func (t *inodeTable) openHandle(n *inode, fd *xlator.FD) {
 	t.mu.Lock()
-	n.fhs++
+	n.open = append(n.open, fd)
 	t.mu.Unlock()
 }
 
-func (t *inodeTable) closeHandle(n *inode) {
+func (t *inodeTable) closeHandle(n *inode, fd *xlator.FD) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n.fhs--
+	for i, x := range n.open {
+		if x == fd {
+			n.open = append(n.open[:i], n.open[i+1:]...)
+			break
+		}
+	}
 	t.maybeRemove(n)
+}
+
+// openFD returns one of the handles open on node id, or nil. Stat and
+// setattr use it when the kernel gives no handle (fstat and fchmod do
+// not), because the node's path may name another file by now: an
+// unlinked file, or a directory renamed over.
+func (t *inodeTable) openFD(id uint64) *xlator.FD {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if n := t.byID[id]; n != nil && len(n.open) > 0 {
+		return n.open[len(n.open)-1]
+	}
+	return nil
 }
 
 // release drops one child reference of p. The caller holds t.mu.
@@ -358,7 +376,7 @@ func (t *inodeTable) release(p *inode) {
 // maybeRemove deletes x when nothing refers to it any more, and releases
 // its names' parents in turn. The caller holds t.mu.
 func (t *inodeTable) maybeRemove(x *inode) {
-	if x == t.root || x.lookups > 0 || x.kids > 0 || x.fhs > 0 {
+	if x == t.root || x.lookups > 0 || x.kids > 0 || len(x.open) > 0 {
 		return
 	}
 	if t.byID[x.id] != x {

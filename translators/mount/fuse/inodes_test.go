@@ -98,12 +98,18 @@ func TestInodeForget(t *testing.T) {
 func TestInodeOpenHandleOutlivesForget(t *testing.T) {
 	tab := newInodeTable()
 	f := tab.add(rootID, "f", gfid(1))
-	tab.openHandle(f)
+	var l xlator.Loc
+	tab.loc(f.id, &l)
+	fd := xlator.NewFD(&l, 0, false)
+	tab.openHandle(f, fd)
+	if tab.openFD(f.id) != fd {
+		t.Fatal("openFD does not find the open handle")
+	}
 	tab.forget(f.id, 1)
 	if tab.get(f.id) == nil {
 		t.Fatal("node removed while a handle is open")
 	}
-	tab.closeHandle(f)
+	tab.closeHandle(f, fd)
 	if tab.get(f.id) != nil {
 		t.Fatal("node kept after its last handle closed")
 	}
