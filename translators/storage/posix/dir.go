@@ -14,6 +14,7 @@ import (
 type dirStream struct {
 	mu   sync.Mutex
 	root bool   // the brick root: .loom is left out
+	path string // the directory's client path, when known
 	pos  uint64 // the kernel's position of the descriptor (a d_off cookie)
 	buf  []byte
 }
@@ -34,7 +35,7 @@ func (p *Posix) Opendir(ctx context.Context, c *xlator.Call, fd *xlator.FD) erro
 	if g.IsZero() {
 		unix.Fgetxattr(ufd, p.gfidKey, g[:])
 	}
-	fd.SetCtx(p, &handle{fd: ufd, gfid: g, dir: &dirStream{root: root}})
+	fd.SetCtx(p, &handle{fd: ufd, gfid: g, dir: &dirStream{root: root, path: fd.Loc.Path}})
 	return nil
 }
 
@@ -102,7 +103,7 @@ func (p *Posix) parseDirents(dirfd int, ds *dirStream, b []byte, plus bool, out 
 		}
 		e := xlator.DirEntry{Name: string(nameb), Ino: ino, Type: uint32(typ) << 12, Off: doff}
 		if plus && e.Name != "." && e.Name != ".." {
-			t := target{dir: dirfd, name: e.Name}
+			t := target{dir: dirfd, name: e.Name, parentPath: ds.path}
 			if st, _, err := p.statAt(&t, xlator.GFID{}); err == nil {
 				e.Stat, e.HasStat = st, true
 				e.Type = st.Type()

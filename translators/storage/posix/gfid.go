@@ -116,7 +116,7 @@ func (p *Posix) makeHandle(t *target, us *unix.Stat_t, g xlator.GFID) error {
 		return nil
 	}
 	if us.Mode&unix.S_IFMT == unix.S_IFDIR {
-		pg, err := p.getGFID(t.dir, ".")
+		pg, err := p.parentGFID(t)
 		if err != nil {
 			return err
 		}
@@ -149,4 +149,21 @@ func (p *Posix) repairHandle(t *target, us *unix.Stat_t, g xlator.GFID) (xlator.
 		return g, err
 	}
 	return g, nil
+}
+
+// parentGFID returns the GFID of the directory holding t. A directory
+// that has none yet (an existing tree not looked up from the root down) is
+// looked up by its path, which gives it one.
+func (p *Posix) parentGFID(t *target) (xlator.GFID, error) {
+	g, err := p.getGFID(t.dir, ".")
+	if err != syscall.ENODATA || t.parentPath == "" {
+		return g, err
+	}
+	pt, err := p.resolvePath(t.parentPath)
+	if err != nil {
+		return g, err
+	}
+	defer pt.release()
+	st, _, err := p.statAt(&pt, xlator.GFID{})
+	return st.GFID, err
 }

@@ -98,7 +98,7 @@ func (p *Posix) Rename(ctx context.Context, c *xlator.Call, oldLoc, newLoc *xlat
 		return nil // two names of one file: nothing moved
 	}
 	if src.hasGFID && src.isDir() {
-		if err := p.moveDirHandle(src.gfid, nt.dir, nt.name); err != nil {
+		if err := p.moveDirHandle(src.gfid, &nt); err != nil {
 			return fail("rename", locPath(newLoc), err)
 		}
 	}
@@ -108,7 +108,7 @@ func (p *Posix) Rename(ctx context.Context, c *xlator.Call, oldLoc, newLoc *xlat
 	switch {
 	case flags&xlator.RenameExchange != 0:
 		if dst.isDir() {
-			if err := p.moveDirHandle(dst.gfid, ot.dir, ot.name); err != nil {
+			if err := p.moveDirHandle(dst.gfid, &ot); err != nil {
 				return fail("rename", locPath(oldLoc), err)
 			}
 		}
@@ -122,13 +122,13 @@ func (p *Posix) Rename(ctx context.Context, c *xlator.Call, oldLoc, newLoc *xlat
 	return nil
 }
 
-// moveDirHandle records that directory g is now name in dirfd.
-func (p *Posix) moveDirHandle(g xlator.GFID, dirfd int, name string) error {
-	pg, err := p.getGFID(dirfd, ".")
+// moveDirHandle records that directory g is now the entry t.
+func (p *Posix) moveDirHandle(g xlator.GFID, t *target) error {
+	pg, err := p.parentGFID(t)
 	if err != nil {
 		return err
 	}
-	return p.setDirHandle(g, pg, name)
+	return p.setDirHandle(g, pg, t.name)
 }
 
 // Link makes newLoc another name of oldLoc (which may be nameless: heal

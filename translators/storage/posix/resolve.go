@@ -26,6 +26,9 @@ type target struct {
 	name     string
 	owned    bool // dir must be closed by release
 	byHandle bool
+	// parentPath is the client path of dir when known ("" if not): a
+	// directory without a GFID yet is looked up through it.
+	parentPath string
 }
 
 // release closes what resolve opened.
@@ -138,13 +141,13 @@ func (p *Posix) resolvePath(path string) (target, error) {
 	i := strings.LastIndexByte(path, '/')
 	name := path[i+1:]
 	if i == 0 {
-		return target{dir: p.rootFd, name: name}, nil
+		return target{dir: p.rootFd, name: name, parentPath: "/"}, nil
 	}
 	fd, err := p.openDirBeneath(path[1:i])
 	if err != nil {
 		return target{}, err
 	}
-	return target{dir: fd, name: name, owned: true}, nil
+	return target{dir: fd, name: name, owned: true, parentPath: path[:i]}, nil
 }
 
 // resolveGFID finds the object g through the handle index.
