@@ -41,11 +41,11 @@ var Options = []xlator.OptionDef{
 		Help: "the fops that may fail (names such as lookup, write, copy_file_range), or all (every fop but release and releasedir)"},
 	{Key: "random-failure", Type: xlator.TypeBool, Default: "off",
 		Help: "choose failing calls at random at the failure rate; off fails calls at an exact, even pace"},
-	{Key: "fail-after", Type: xlator.TypeInt, Default: "0", Min: 0, Max: 1 << 62,
+	{Key: "fail-after", Type: xlator.TypeInt, Default: "0", Min: 0, Max: 1_000_000_000,
 		Help: "let this many calls of enabled fops succeed before failing any"},
-	{Key: "fail-count", Type: xlator.TypeInt, Default: "0", Min: 0, Max: 1 << 62,
+	{Key: "fail-count", Type: xlator.TypeInt, Default: "0", Min: 0, Max: 1_000_000_000,
 		Help: "stop failing after this many injected failures; 0 means no limit"},
-	{Key: "seed", Type: xlator.TypeInt, Default: "0", Min: 0, Max: 1 << 62,
+	{Key: "seed", Type: xlator.TypeInt, Default: "0", Min: 0, Max: 1_000_000_000,
 		Help: "seed of random-failure, for repeatable runs; 0 seeds from the clock"},
 }
 
