@@ -9,6 +9,11 @@ type Call struct {
 	Groups    []uint32 // supplementary groups, where known
 	PID       uint32
 	LockOwner uint64
+	// Client identifies the mount or connection the call came through
+	// ("" for calls made inside this process, such as self-heal). Locks
+	// are held by the pair (Client, LockOwner), and everything a client
+	// holds is released through ClientReleaser when it goes away.
+	Client string
 }
 
 // RootCall returns a Call with root credentials, for a translator's own

@@ -42,6 +42,14 @@ type Reconfigurer interface {
 	Reconfigure(opts *Options) error
 }
 
+// ClientReleaser is implemented by translators that keep state per client
+// (locks, open files). When a client's connection ends, protocol/server
+// calls ReleaseClient on every translator below it that implements this,
+// so that nothing the client held (a lock above all) outlives it.
+type ClientReleaser interface {
+	ReleaseClient(client string)
+}
+
 // Event is a notification that travels up the graph.
 type Event int
 
