@@ -2,6 +2,7 @@ package volfile
 
 import (
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/loom-fs/loom/xlator"
@@ -26,17 +27,36 @@ func errorf(pos xlator.Pos, format string, args ...any) *Error {
 }
 
 // posAt converts a byte offset in data to a 1-based line and a 1-based
-// column counted in runes.
+// column counted in runes. It scans data; use a lineIndex for many
+// lookups in one text.
 func posAt(file string, data []byte, off int) xlator.Pos {
-	off = max(0, min(off, len(data)))
-	line, start := 1, 0
-	for i := 0; i < off; i++ {
-		if data[i] == '\n' {
-			line++
-			start = i + 1
+	return newLineIndex(file, data).pos(off)
+}
+
+// lineIndex finds positions in one text quickly: it holds where each
+// line starts.
+type lineIndex struct {
+	file   string
+	data   []byte
+	starts []int // byte offset of the start of each line
+}
+
+func newLineIndex(file string, data []byte) *lineIndex {
+	starts := []int{0}
+	for i, c := range data {
+		if c == '\n' {
+			starts = append(starts, i+1)
 		}
 	}
-	return xlator.Pos{File: file, Line: line, Col: utf8.RuneCount(data[start:off]) + 1}
+	return &lineIndex{file: file, data: data, starts: starts}
+}
+
+// pos converts a byte offset to a position (clamped to the text).
+func (li *lineIndex) pos(off int) xlator.Pos {
+	off = max(0, min(off, len(li.data)))
+	line, _ := slices.BinarySearch(li.starts, off+1) // lines starting at or before off
+	start := li.starts[line-1]
+	return xlator.Pos{File: li.file, Line: line, Col: utf8.RuneCount(li.data[start:off]) + 1}
 }
 
 // isControl reports the characters a volfile name or value may not hold:

@@ -34,10 +34,9 @@ var keywords = map[string]tokKind{
 
 // token is one lexed token with where it starts.
 type token struct {
-	kind   tokKind
-	text   string // the word's value (unquoted, unescaped)
-	quoted bool
-	pos    xlator.Pos
+	kind tokKind
+	text string // the word's value (unquoted, unescaped)
+	pos  xlator.Pos
 }
 
 // describe names the token for error messages.
@@ -189,7 +188,7 @@ func (lx *lexer) lexString() (token, error) {
 		switch c {
 		case '"':
 			lx.advance()
-			return token{kind: tokWord, text: b.String(), quoted: true, pos: start}, nil
+			return token{kind: tokWord, text: b.String(), pos: start}, nil
 		case '\\':
 			at := lx.pos()
 			lx.advance()

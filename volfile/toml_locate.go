@@ -1,6 +1,7 @@
 package volfile
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -158,7 +159,7 @@ func (s *tomlScanner) value(path []string) []int {
 	return nil
 }
 
-func (s *tomlScanner) has(p string) bool { return strings.HasPrefix(string(s.data[s.i:]), p) }
+func (s *tomlScanner) has(p string) bool { return bytes.HasPrefix(s.data[s.i:], []byte(p)) }
 
 // multiline skips a multi-line string quoted with three q's. A run of up
 // to five quotes may end it (quotes inside, then the closing three).

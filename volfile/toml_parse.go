@@ -32,7 +32,7 @@ func ParseTOML(filename string, data []byte) ([]xlator.VolumeSpec, error) {
 		return nil, tomlError(filename, data, err)
 	}
 	keys := md.Keys()
-	tp := &tomlParser{file: filename, data: data, sites: locateKeys(data, keys), root: root}
+	tp := &tomlParser{file: filename, lines: newLineIndex(filename, data), sites: locateKeys(data, keys), root: root}
 	if t := md.Type("volume"); t != "" && t != "ArrayHash" {
 		return nil, errorf(tp.pos(tp.siteOf(keys, "volume")), "`volume` must be an array of tables: write each volume as a [[volume]] table")
 	}
@@ -70,7 +70,7 @@ func tomlError(file string, data []byte, err error) error {
 
 type tomlParser struct {
 	file  string
-	data  []byte
+	lines *lineIndex
 	sites []keySite
 	root  map[string]any
 	specs []xlator.VolumeSpec
@@ -81,7 +81,7 @@ func (tp *tomlParser) pos(off int) xlator.Pos {
 	if off < 0 {
 		return xlator.Pos{File: tp.file}
 	}
-	return posAt(tp.file, tp.data, off)
+	return tp.lines.pos(off)
 }
 
 // siteOf returns the offset of the first key equal to name (top level).
