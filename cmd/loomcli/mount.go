@@ -121,6 +121,10 @@ func runMount(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
+	opts, err := fuseOptions(mf, top)
+	if err != nil {
+		return fail(err)
+	}
 	if !mf.foreground && pipe == nil {
 		if err := startDaemon(mf, mp); err != nil {
 			return env.failf("mount", "%v", err)
@@ -135,7 +139,7 @@ func runMount(ctx context.Context, env *Env, args []string) int {
 			reportReady(pipe)
 		}
 	}
-	if err := serve(ctx, env, mf, specs, top, mp, pipe != nil, ready); err != nil {
+	if err := serve(ctx, env, mf, specs, top, mp, opts, pipe != nil, ready); err != nil {
 		return fail(err)
 	}
 	return exitOK

@@ -87,6 +87,13 @@ func TestMountRejectsBadMountpoints(t *testing.T) {
 		{file, "is not a directory"},
 		{"/proc", "is already mounted"},
 	}
+	for _, mode := range []string{"-N", "--log-level=info"} {
+		status, _, errs := run(t, "mount", mode, "-f", vol, "-o", "ro,attr_timeout=soon", dir)
+		if status != exitFail {
+			t.Errorf("%s bad -o: status %d, want 1", mode, status)
+		}
+		oneErrorLine(t, errs, "loom mount: -o ro,attr_timeout=soon:", `"soon" is not a number of seconds`)
+	}
 	// Both modes must fail in the calling process, before any daemon.
 	for _, mode := range []string{"-N", "--log-level=info"} {
 		for _, c := range cases {

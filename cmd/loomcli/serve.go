@@ -19,7 +19,7 @@ import (
 // ready once the mount is in place, and then serves until the mount ends
 // (umount, or SIGINT/SIGTERM, which unmount). Everything it set up is
 // undone on every path out.
-func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, daemonChild bool, ready func()) (err error) {
+func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, opts fuse.Options, daemonChild bool, ready func()) (err error) {
 	level, _ := parseLevel(mf.logLevel)
 	var logw io.Writer = env.Stderr
 	if mf.logFile != "" {
@@ -71,15 +71,11 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 		return fmt.Errorf("volume %q did not come up within %v: %w", top, mf.upTimeout, err)
 	}
 
-	opts, err := fuseOptions(mf, top, log)
-	if err != nil {
-		g.Stop()
-		return err
-	}
+	opts.Log = log
 	m, err := fuse.Mount(g.Top(), mountpoint, opts)
 	if err != nil {
 		g.Stop()
-		return fmt.Errorf("mount %s: %w", mountpoint, err)
+		return err // names the mountpoint
 	}
 	if ok, err := isMountpoint(mountpoint); !ok || err != nil {
 		m.Unmount()
@@ -118,9 +114,10 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 
 // fuseOptions are the mount options: as root, every local user is served
 // with the kernel checking each one's permissions (GlusterFS's default);
-// then each -o list in turn.
-func fuseOptions(mf *mountFlags, top string, log *slog.Logger) (fuse.Options, error) {
-	o := fuse.Options{FSName: "loom:" + top, Log: log}
+// then each -o list in turn. The source shown in /proc/mounts is
+// "loom:TOP".
+func fuseOptions(mf *mountFlags, top string) (fuse.Options, error) {
+	o := fuse.Options{FSName: "loom:" + top}
 	if os.Geteuid() == 0 {
 		o.AllowOther = true
 		o.DefaultPermissions = true
