@@ -8,8 +8,8 @@ import (
 )
 
 // XDataGFIDAssigned is the reply XData key Lookup sets (to {1}) when it
-// gave the entry its GFID just now: the brick had not seen it before.
-const XDataGFIDAssigned = "loom.gfid-assigned"
+// gave the entry its GFID just now; it is xlator.XDataGFIDAssigned.
+const XDataGFIDAssigned = xlator.XDataGFIDAssigned
 
 // getGFID reads the GFID of name in dirfd.
 func (p *Posix) getGFID(dirfd int, name string) (xlator.GFID, error) {
