@@ -83,6 +83,7 @@ type mountConfig struct {
 	args     []string      // extra "loom mount" arguments, before the mountpoint
 	env      []string      // extra environment of the loom process
 	deadline time.Duration // watchdog for the whole test; 0 means defaultDeadline
+	volName  string        // the volfile's file name; "" means loom.vol
 }
 
 // Mount is a running "loom mount -N" subprocess and its mountpoint.
@@ -114,7 +115,11 @@ func mountLoomWith(t *testing.T, volfile string, mc mountConfig) *Mount {
 	requireEnv(t)
 	dir := testDir(t)
 	mp := mkdirAll(t, filepath.Join(dir, "mnt"))
-	volPath := filepath.Join(dir, "loom.vol")
+	volName := mc.volName
+	if volName == "" {
+		volName = "loom.vol"
+	}
+	volPath := filepath.Join(dir, volName)
 	if err := os.WriteFile(volPath, []byte(volfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -322,13 +327,18 @@ func (w *watchdog) stop() bool {
 // calls return) and the test fails.
 func (m *Mount) guard(t *testing.T, d time.Duration, what string, fn func()) {
 	t.Helper()
+	if m.runGuarded(d, fn) {
+		t.Errorf("watchdog: %s took longer than %v; loom was killed to abort the mount", what, d)
+	}
+}
+
+// runGuarded runs fn; if it is still running after d, loom is killed to
+// abort the mount. It reports whether that happened.
+func (m *Mount) runGuarded(d time.Duration, fn func()) (fired bool) {
 	w := startWatchdog(d, m.kill)
-	defer func() {
-		if w.stop() {
-			t.Errorf("watchdog: %s took longer than %v; loom was killed to abort the mount", what, d)
-		}
-	}()
+	defer func() { fired = w.stop() }()
 	fn()
+	return false
 }
 
 // mountEntry is one line of /proc/self/mountinfo.

@@ -19,10 +19,6 @@ func TestSignalsUnmount(t *testing.T) {
 		t.Run(unix.SignalName(sig), func(t *testing.T) {
 			m, brick := posixMount(t)
 			writeFile(t, m.Path("before-signal"), []byte("kept"))
-			// Keep a file open, as a busy mount would have.
-			f, err := os.Open(m.Path("before-signal"))
-			must(t, err)
-			defer f.Close()
 			must(t, syscall.Kill(m.Pid(), sig))
 			exited, code := m.Exited(15 * time.Second)
 			if !exited {
@@ -38,6 +34,38 @@ func TestSignalsUnmount(t *testing.T) {
 				t.Errorf("brick file reads %q", got)
 			}
 		})
+	}
+}
+
+// TestSignalBusyMount sends SIGTERM while a file on the mount is open: the
+// mount is detached at once (lazily), and loom exits 0 once the last user
+// lets go.
+func TestSignalBusyMount(t *testing.T) {
+	m, _ := posixMount(t)
+	writeFile(t, m.Path("held"), []byte("open during the signal"))
+	f, err := os.Open(m.Path("held"))
+	must(t, err)
+	defer f.Close()
+	must(t, syscall.Kill(m.Pid(), syscall.SIGTERM))
+	deadline := time.Now().Add(15 * time.Second)
+	for isMounted(m.Dir) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if isMounted(m.Dir) {
+		t.Errorf("%s still mounted 15s after SIGTERM with a file open", m.Dir)
+	}
+	// The open file still reads: a lazy detach keeps it served.
+	buf := make([]byte, 64)
+	if n, err := f.ReadAt(buf, 0); string(buf[:n]) != "open during the signal" {
+		t.Errorf("the file held open across the detach reads %q, %v", buf[:n], err)
+	}
+	must(t, f.Close())
+	exited, code := m.Exited(15 * time.Second)
+	if !exited {
+		t.Fatalf("loom still running 15s after the last open file was closed")
+	}
+	if code != 0 {
+		t.Errorf("loom exited with %d, want 0", code)
 	}
 }
 
@@ -193,4 +221,54 @@ func TestDaemonMode(t *testing.T) {
 	if code != 0 {
 		t.Errorf("daemon exited with %d after umount, want 0", code)
 	}
+}
+
+// allThreadsStopped waits up to d until every thread of pid is in the
+// stopped state.
+func allThreadsStopped(pid int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+		if err != nil {
+			return false
+		}
+		stopped := 0
+		for _, task := range tasks {
+			b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", task.Name(), "stat"))
+			if i := bytes.LastIndexByte(b, ')'); err == nil && i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
+				stopped++
+			}
+		}
+		if stopped == len(tasks) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+// TestWatchdogAbortsHungMount checks the harness itself: a loom process
+// that stops answering makes I/O on its mount fail once the watchdog
+// fires, instead of hanging the test run, and cleanup still unmounts.
+func TestWatchdogAbortsHungMount(t *testing.T) {
+	m, _ := posixMount(t)
+	must(t, syscall.Kill(m.Pid(), syscall.SIGSTOP))
+	if !allThreadsStopped(m.Pid(), 5*time.Second) {
+		t.Fatalf("loom (pid %d) did not stop on SIGSTOP", m.Pid())
+	}
+	var err error
+	start := time.Now()
+	fired := m.runGuarded(2*time.Second, func() {
+		_, err = os.Stat(m.Path("never-looked-up"))
+	})
+	if !fired {
+		t.Fatalf("the watchdog did not fire; stat of a stopped mount returned %v after %v", err, time.Since(start))
+	}
+	if !errors.Is(err, syscall.ENOTCONN) && !errors.Is(err, syscall.ECONNABORTED) {
+		t.Errorf("stat on the aborted mount: %v, want ENOTCONN or ECONNABORTED", err)
+	}
+	if exited, _ := m.Exited(5 * time.Second); !exited {
+		t.Errorf("loom still running after the watchdog killed it")
+	}
+	// Cleanup unmounts the dead mount and checks nothing is left.
 }

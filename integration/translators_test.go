@@ -151,3 +151,25 @@ func TestErrorGenWrite(t *testing.T) {
 		t.Errorf("read after the failed writes: %q", got)
 	}
 }
+
+func TestTOMLVolfile(t *testing.T) {
+	requireEnv(t)
+	brick := newBrick(t)
+	vol := fmt.Sprintf(`# posix with trace on top, in TOML
+[[volume]]
+name = "brick"
+type = "storage/posix"
+[volume.options]
+directory = %q
+
+[[volume]]
+name = "top"
+type = "debug/trace"
+subvolumes = ["brick"]
+`, brick)
+	m := mountLoomWith(t, vol, mountConfig{volName: "loom.toml"})
+	writeFile(t, m.Path("from-toml"), []byte("mounted from TOML"))
+	if got := readFile(t, filepath.Join(brick, "from-toml")); string(got) != "mounted from TOML" {
+		t.Errorf("brick file reads %q", got)
+	}
+}
