@@ -50,6 +50,15 @@ type ClientReleaser interface {
 	ReleaseClient(client string)
 }
 
+// Controller is implemented by translators that answer administrative
+// commands on a running graph (heal info, heal full, rebalance status…).
+// The loom process that runs the graph passes each command that names a
+// volume to that translator; the result must encode as JSON. Unknown
+// commands return an error that lists the known ones.
+type Controller interface {
+	Control(ctx context.Context, cmd string, args []string) (any, error)
+}
+
 // Event is a notification that travels up the graph.
 type Event int
 
