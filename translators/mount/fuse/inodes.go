@@ -23,8 +23,8 @@ type inode struct {
 	name    string
 	aliases []link // older names of a hard-linked file, newest last
 
-	lookups uint64 // the kernel's reference count (FORGET lowers it)
-	kids    int    // names (primary or alias) that have this node as parent
+	lookups uint64       // the kernel's reference count (FORGET lowers it)
+	kids    int          // names (primary or alias) that have this node as parent
 	open    []*xlator.FD // open handles: the node stays while any is open
 
 	// mtime and size from the most recent attributes given to the
