@@ -13,6 +13,7 @@ import (
 	_ "github.com/loom-fs/loom/translators/debug/trace"
 
 	// Features.
+	_ "github.com/loom-fs/loom/translators/features/locks"
 	_ "github.com/loom-fs/loom/translators/features/read-only"
 
 	// Storage.
