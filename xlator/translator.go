@@ -59,6 +59,19 @@ type Controller interface {
 	Control(ctx context.Context, cmd string, args []string) (any, error)
 }
 
+// BackingFiler is implemented by a translator that keeps an open FD's data
+// in a local file and can hand its descriptor to the kernel, so that reads
+// and writes bypass the daemon (FUSE passthrough). storage/posix does.
+// Base does not forward it: a stack offers passthrough only when the top
+// itself implements it, so no translator that must see I/O (trace,
+// error-gen, replicate) is ever bypassed. A translator that needs to see
+// neither reads nor writes may forward it explicitly.
+type BackingFiler interface {
+	// BackingFile returns the OS file descriptor behind fd, valid until
+	// fd is released, or false if there is none.
+	BackingFile(fd *FD) (int, bool)
+}
+
 // Event is a notification that travels up the graph.
 type Event int
 
