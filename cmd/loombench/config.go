@@ -32,6 +32,7 @@ type Config struct {
 	LoopbackBin string
 	LoomBin     string
 	LoomArgs    []string
+	LoopArgs    []string
 	ProfileDir  string
 	StraceDir   string
 }
@@ -70,7 +71,8 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "parent of the run's private directory")
 	fs.StringVar(&c.LoopbackBin, "loopback-bin", "", "prebuilt go-fuse loopback binary (default: build it)")
 	fs.StringVar(&c.LoomBin, "loom-bin", "", "prebuilt loom binary (default: build ./cmd/loom)")
-	loomArgs := fs.String("loom-args", "", "extra space-separated arguments for `loom mount`")
+	loomArgs := fs.String("loom-args", "", "extra space-separated arguments for `loom mount` (e.g. \"-o entry_timeout=2\")")
+	loopArgs := fs.String("loopback-args", "", "extra space-separated flags for both loopback targets (e.g. -allow-other, which adds default_permissions)")
 	fs.StringVar(&c.ProfileDir, "cpuprofile-dir", "", "write each daemon's CPU profile (<target>.pprof) into this directory")
 	fs.StringVar(&c.StraceDir, "strace-dir", "", "run each daemon under `strace -f -c` and write <target>.strace here (slow: for syscall counts only)")
 	if err := fs.Parse(args); err != nil {
@@ -100,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 		return nil, err
 	}
 	c.LoomArgs = strings.Fields(*loomArgs)
+	c.LoopArgs = strings.Fields(*loopArgs)
 	return c, nil
 }
 

@@ -56,6 +56,9 @@ func goBuild(ctx context.Context, root, out, pkg string) error {
 // gitDescribe returns the commit measured, with " (dirty)" when tracked
 // files differ from it.
 func gitDescribe(root string) string {
+	if root == "" {
+		return "unknown"
+	}
 	out, err := exec.Command("git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
 	if err != nil {
 		return "unknown"

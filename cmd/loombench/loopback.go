@@ -57,10 +57,18 @@ func (t *loopbackTarget) Setup(ctx context.Context, env *Env) error {
 	if env.Cfg.ProfileDir != "" {
 		argv = append(argv, "-cpuprofile", filepath.Join(env.Cfg.ProfileDir, t.name+".pprof"))
 	}
+	argv = append(argv, env.Cfg.LoopArgs...)
 	mountArg := t.mnt
 	var conn *os.File
 	if t.noPassthrough {
-		if conn, err = mountFuseFd(t.mnt, t.name); err != nil {
+		// What go-fuse would pass to fusermount for the example: max_read
+		// = MaxWrite (128 KiB), and with -allow-other also
+		// default_permissions.
+		opts := "max_read=131072"
+		if contains(env.Cfg.LoopArgs, "-allow-other") {
+			opts += ",allow_other,default_permissions"
+		}
+		if conn, err = mountFuseFd(t.mnt, t.name, opts); err != nil {
 			return fmt.Errorf("setup %s: %w", t.name, err)
 		}
 		mountArg = "/dev/fd/3"

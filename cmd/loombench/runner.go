@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // run is the whole benchmark: build, mount a tmpfs, set up the targets,
@@ -24,8 +27,10 @@ func run(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writ
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		return fmt.Errorf("loombench needs /dev/fuse: %w", err)
 	}
+	// The module root is needed to build binaries and name the commit;
+	// with both binaries given, loombench runs from anywhere.
 	root, err := moduleRoot(ctx)
-	if err != nil {
+	if err != nil && (cfg.LoopbackBin == "" || cfg.LoomBin == "") {
 		return err
 	}
 	work, err := os.MkdirTemp(cfg.WorkDir, "loombench-")
@@ -161,6 +166,7 @@ func setupTargets(ctx context.Context, env *Env, cfg *Config, res *Results, stde
 			_ = t.Teardown()
 		} else {
 			ok = append(ok, t)
+			fmt.Fprintf(stderr, "loombench: %s ready at %s (%s)\n", t.Name(), t.Path(), devOf(t.Path()))
 		}
 		res.Targets = append(res.Targets, tr)
 	}
@@ -183,16 +189,18 @@ func runVisit(ctx context.Context, t Target, round int, group string, cfg *Confi
 				return err
 			}
 		}
+		m0 := monotonic()
 		t0 := time.Now()
 		amount, err := w.Run(ctx, v)
 		elapsed := time.Since(t0)
+		m1 := monotonic()
 		if err != nil {
 			return err
 		}
 		rate := amount / elapsed.Seconds()
 		res.add(w.Name, t.Name(), rate)
-		fmt.Fprintf(stderr, "[%4.0fs] round %d/%d  %-13s %-14s %10s %s\n",
-			time.Since(start).Seconds(), round+1, cfg.Rounds, t.Name(), w.Name, formatRate(rate), w.Unit)
+		fmt.Fprintf(stderr, "[%4.0fs] round %d/%d  %-13s %-14s %10s %-5s  (monotonic %.6f-%.6f)\n",
+			time.Since(start).Seconds(), round+1, cfg.Rounds, t.Name(), w.Name, formatRate(rate), w.Unit, m0, m1)
 		if w.Finish != nil {
 			if err := w.Finish(ctx, v); err != nil {
 				return err
@@ -233,4 +241,26 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// devOf names the device of dir's filesystem as MAJOR:MINOR, which is the
+// "connection" field of the kernel's fuse tracepoints: handy to count one
+// target's FUSE requests with perf.
+func devOf(dir string) string {
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		return "dev unknown"
+	}
+	return fmt.Sprintf("dev %d:%d, st_dev %d", unix.Major(st.Dev), unix.Minor(st.Dev), st.Dev)
+}
+
+// monotonic reads CLOCK_MONOTONIC in seconds. The progress lines carry
+// each phase's span in it, so events recorded with `perf record -k
+// CLOCK_MONOTONIC` (fuse:fuse_request_send, say) can be split by phase.
+func monotonic() float64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0
+	}
+	return float64(ts.Sec) + float64(ts.Nsec)/1e9
 }
