@@ -1,8 +1,10 @@
 package locks_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -128,4 +130,23 @@ func wantErrno(t *testing.T, what string, err error, errno syscall.Errno) {
 	if !errors.Is(err, errno) {
 		t.Fatalf("%s: %v, want %v", what, err, errno)
 	}
+}
+
+// lockedWriter is an io.Writer safe for the goroutines of a graph.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// String returns what was written so far.
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
 }
