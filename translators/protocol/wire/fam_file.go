@@ -1,0 +1,77 @@
+package wire
+
+// The file family: open files and their data.
+
+func encRange(e *Enc, r *Request) { e.U64(r.FD); e.I64(r.Off); e.I64(r.Len) }
+func decRange(d *Dec, r *Request) { r.FD = d.U64(); r.Off = d.I64(); r.Len = d.I64() }
+
+func init() {
+	register(OpOpen, codec{
+		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags) },
+		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Flags = d.U32() },
+		encRep: encFDRep, decRep: decFDRep,
+	})
+	register(OpCreate, codec{
+		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags); e.U32(r.Mode); e.U32(r.Umask) },
+		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Flags = d.U32(); r.Mode = d.U32(); r.Umask = d.U32() },
+		encRep: func(e *Enc, r *Reply) { e.U64(r.FD); e.Stat(&r.Stat) },
+		decRep: func(d *Dec, r *Reply) { r.FD = d.U64(); d.Stat(&r.Stat) },
+	})
+	register(OpRead, codec{
+		encReq: func(e *Enc, r *Request) { e.U64(r.FD); e.I64(r.Off); e.U32(r.Count) },
+		decReq: func(d *Dec, r *Request) {
+			r.FD = d.U64()
+			r.Off = d.I64()
+			if r.Count = d.U32(); r.Count > MaxData {
+				d.Fail(errTooLarge("read", int64(r.Count)))
+			}
+		},
+		// The data follows as the payload; see ReplyPayload.
+		encRep: func(e *Enc, r *Reply) { e.U32(uint32(len(r.Data))) },
+		decRep: func(d *Dec, r *Reply) { r.Data = d.Bytes("read data", MaxData); r.N = int64(len(r.Data)) },
+	})
+	register(OpWrite, codec{
+		// The data follows as the payload; see RequestPayload.
+		encReq: func(e *Enc, r *Request) { e.U64(r.FD); e.I64(r.Off); e.U32(uint32(len(r.Value))) },
+		decReq: func(d *Dec, r *Request) { r.FD = d.U64(); r.Off = d.I64(); r.Value = d.Bytes("write data", MaxData) },
+		encRep: encN, decRep: decN,
+	})
+	register(OpFlush, codec{encFDReq, decFDReq, none[Reply], noneDec[Reply]})
+	register(OpFsync, codec{
+		encReq: func(e *Enc, r *Request) { e.U64(r.FD); e.Bool(r.Bool) },
+		decReq: func(d *Dec, r *Request) { r.FD = d.U64(); r.Bool = d.Bool() },
+		encRep: none[Reply], decRep: noneDec[Reply],
+	})
+	register(OpRelease, codec{encFDReq, decFDReq, none[Reply], noneDec[Reply]})
+	register(OpFallocate, codec{
+		encReq: func(e *Enc, r *Request) { encRange(e, r); e.U32(r.Flags) },
+		decReq: func(d *Dec, r *Request) { decRange(d, r); r.Flags = d.U32() },
+		encRep: none[Reply], decRep: noneDec[Reply],
+	})
+	register(OpDiscard, codec{encRange, decRange, none[Reply], noneDec[Reply]})
+	register(OpZerofill, codec{encRange, decRange, none[Reply], noneDec[Reply]})
+	register(OpSeek, codec{
+		encReq: func(e *Enc, r *Request) { e.U64(r.FD); e.I64(r.Off); e.U32(r.Whence) },
+		decReq: func(d *Dec, r *Request) { r.FD = d.U64(); r.Off = d.I64(); r.Whence = d.U32() },
+		encRep: encN, decRep: decN,
+	})
+	register(OpCopyFileRange, codec{
+		encReq: func(e *Enc, r *Request) {
+			e.U64(r.FD)
+			e.I64(r.Off)
+			e.U64(r.FD2)
+			e.I64(r.Off2)
+			e.I64(r.Len)
+			e.U32(r.Flags)
+		},
+		decReq: func(d *Dec, r *Request) {
+			r.FD = d.U64()
+			r.Off = d.I64()
+			r.FD2 = d.U64()
+			r.Off2 = d.I64()
+			r.Len = d.I64()
+			r.Flags = d.U32()
+		},
+		encRep: encN, decRep: decN,
+	})
+}
