@@ -176,6 +176,7 @@ func checkOneLineError(t *testing.T, what string, r loomResult, patterns []strin
 		t.Errorf("%s: stderr has %d lines, want exactly one:\n%s", what, len(lines), r.stderr)
 		return
 	}
+	t.Logf("%s: exit %d: %s", what, r.code, lines[0])
 	for _, p := range patterns {
 		re := regexp.MustCompile(repl.Replace(p))
 		if !re.MatchString(lines[0]) {

@@ -35,6 +35,7 @@ const fuseSuperMagic = 0x65735546
 // it, so that nothing is deleted through a mount.
 func testDir(t *testing.T) string {
 	t.Helper()
+	requireEnv(t)
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	if len(name) > 60 {
 		name = name[:60]
@@ -93,6 +94,7 @@ type Mount struct {
 	Output  string // file holding loom's stdout and stderr
 
 	cmd     *exec.Cmd
+	conn    string        // FUSE connection number, for aborting it
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // cmd.Wait's result, valid once done is closed
 	dog     *watchdog
@@ -112,7 +114,26 @@ func mountLoom(t *testing.T, volfile string, extraArgs ...string) *Mount {
 // mountLoomWith is mountLoom with extra settings.
 func mountLoomWith(t *testing.T, volfile string, mc mountConfig) *Mount {
 	t.Helper()
-	requireEnv(t)
+	m := startLoom(t, volfile, mc)
+	start := time.Now()
+	m.waitMounted(t, 20*time.Millisecond)
+	var sfs unix.Statfs_t
+	if err := statfsWithin(m.Dir, &sfs, 10*time.Second); err != nil {
+		t.Fatalf("statfs %s after mounting: %v", m.Dir, err)
+	}
+	if sfs.Type != fuseSuperMagic {
+		t.Fatalf("%s is mounted but statfs type is %#x, not FUSE", m.Dir, sfs.Type)
+	}
+	m.conn = fuseConnection(m.Pid())
+	t.Logf("mounted %s in %v", m.Dir, time.Since(start).Round(time.Millisecond))
+	return m
+}
+
+// startLoom writes volfile and starts "loom mount -N" on a fresh
+// mountpoint without waiting for the mount; cleanup and the watchdog are
+// set up as for mountLoom.
+func startLoom(t *testing.T, volfile string, mc mountConfig) *Mount {
+	t.Helper()
 	dir := testDir(t)
 	mp := mkdirAll(t, filepath.Join(dir, "mnt"))
 	volName := mc.volName
@@ -150,27 +171,25 @@ func mountLoomWith(t *testing.T, volfile string, mc mountConfig) *Mount {
 	}
 	m.dog = startWatchdog(deadline, m.kill)
 	t.Cleanup(func() { m.cleanup(t) })
+	return m
+}
 
+// waitMounted polls /proc/self/mountinfo every interval until the
+// mountpoint is listed; it fails the test if loom exits first or the
+// mount is not there within readyTimeout.
+func (m *Mount) waitMounted(t *testing.T, interval time.Duration) {
+	t.Helper()
 	start := time.Now()
-	for !isMounted(mp) {
+	for !isMounted(m.Dir) {
 		select {
 		case <-m.done:
-			t.Fatalf("loom mount exited before the mount was ready (%v); output:\n%s", m.waitErr, tail(out, 30))
-		case <-time.After(20 * time.Millisecond):
+			t.Fatalf("loom mount exited before the mount was ready (%v); output:\n%s", m.waitErr, tail(m.Output, 30))
+		case <-time.After(interval):
 		}
 		if time.Since(start) > readyTimeout {
-			t.Fatalf("loom mount: %s not mounted after %v; output:\n%s", mp, readyTimeout, tail(out, 30))
+			t.Fatalf("loom mount: %s not mounted after %v; output:\n%s", m.Dir, readyTimeout, tail(m.Output, 30))
 		}
 	}
-	var sfs unix.Statfs_t
-	if err := statfsWithin(mp, &sfs, 10*time.Second); err != nil {
-		t.Fatalf("statfs %s after mounting: %v", mp, err)
-	}
-	if sfs.Type != fuseSuperMagic {
-		t.Fatalf("%s is mounted but statfs type is %#x, not FUSE", mp, sfs.Type)
-	}
-	t.Logf("mounted %s in %v", mp, time.Since(start).Round(time.Millisecond))
-	return m
 }
 
 // statfsWithin runs statfs in a goroutine and gives up after d (the
@@ -196,10 +215,15 @@ func (m *Mount) Path(names ...string) string {
 // Pid is the loom process's id.
 func (m *Mount) Pid() int { return m.cmd.Process.Pid }
 
-// kill ends the loom process group with SIGKILL; closing /dev/fuse aborts
-// the connection, so system calls blocked on the mount return.
+// kill aborts loom's FUSE connection (so that system calls blocked on the
+// mount return) and ends the loom process group with SIGKILL.
 func (m *Mount) kill() {
-	syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	conn := m.conn
+	if conn == "" {
+		conn = fuseConnection(m.Pid())
+	}
+	abortConnection(conn)
+	syscall.Kill(-m.Pid(), syscall.SIGKILL)
 }
 
 // Exited waits up to d for the loom process to exit and reports whether it
@@ -235,15 +259,20 @@ func (m *Mount) Unmount(t *testing.T) int {
 }
 
 // cleanup unmounts, ends the process and checks nothing is left mounted.
+// It unmounts with the system call rather than umount(8), which stats the
+// mountpoint and so hangs on a hung server.
 func (m *Mount) cleanup(t *testing.T) {
 	if m.dog.stop() {
 		t.Errorf("watchdog: the test was still using %s after its deadline; loom was killed to abort the hung mount", m.Dir)
 	}
+	if m.conn == "" {
+		m.conn = fuseConnection(m.Pid())
+	}
 	if isMounted(m.Dir) {
-		if err := runUmount(m.Dir, false); err != nil {
-			t.Logf("%v; unmounting lazily", err)
-			if err := runUmount(m.Dir, true); err != nil {
-				t.Errorf("%v", err)
+		if err := unmountWithin(m.Dir, 0); err != nil {
+			t.Logf("umount %s: %v; unmounting lazily", m.Dir, err)
+			if err := unmountWithin(m.Dir, unix.MNT_DETACH); err != nil {
+				t.Errorf("umount -l %s: %v", m.Dir, err)
 			}
 		}
 	}
@@ -251,17 +280,91 @@ func (m *Mount) cleanup(t *testing.T) {
 		t.Logf("loom (pid %d) still running %v after unmount: sending SIGTERM", m.Pid(), exitGrace)
 		syscall.Kill(-m.Pid(), syscall.SIGTERM)
 		if exited, _ := m.Exited(5 * time.Second); !exited {
-			t.Logf("loom (pid %d) ignored SIGTERM: sending SIGKILL", m.Pid())
-			syscall.Kill(-m.Pid(), syscall.SIGKILL)
-			m.Exited(5 * time.Second)
+			t.Logf("loom (pid %d) ignored SIGTERM: aborting its FUSE connection and sending SIGKILL", m.Pid())
+			m.kill()
+			if exited, _ := m.Exited(5 * time.Second); !exited {
+				t.Errorf("loom (pid %d) does not end even after SIGKILL and aborting FUSE connection %q", m.Pid(), m.conn)
+			}
 		}
 	}
 	if isMounted(m.Dir) {
 		t.Errorf("%s is still mounted after cleanup; unmounting lazily", m.Dir)
-		runUmount(m.Dir, true)
+		unmountWithin(m.Dir, unix.MNT_DETACH)
 	}
 	if t.Failed() {
 		t.Logf("loom output (%s), last lines:\n%s", m.Output, tail(m.Output, 40))
+	}
+}
+
+// unmountWithin calls umount2(dir, flags), giving up after 10s.
+func unmountWithin(dir string, flags int) error {
+	errc := make(chan error, 1)
+	go func() { errc <- unix.Unmount(dir, flags) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(10 * time.Second):
+		return errors.New("no answer within 10s")
+	}
+}
+
+// fusectlDir is where the fusectl filesystem shows FUSE connections.
+const fusectlDir = "/sys/fs/fuse/connections"
+
+var (
+	fusectlMu      sync.Mutex
+	fusectlMounted bool // this test run mounted fusectl and unmounts it at the end
+)
+
+// fuseConnection returns the FUSE connection number (its fusectl
+// directory name) of the /dev/fuse descriptor pid holds, or "".
+func fuseConnection(pid int) string {
+	dir := fmt.Sprintf("/proc/%d/fdinfo", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "fuse_connection:"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return ""
+}
+
+// abortConnection aborts a FUSE connection through fusectl (mounting
+// fusectl first if nothing has): every request waiting on it fails with
+// ENOTCONN. This frees even a server that is stuck waiting on its own
+// mount, which SIGKILL alone cannot.
+func abortConnection(conn string) error {
+	if conn == "" {
+		return errors.New("FUSE connection unknown")
+	}
+	fusectlMu.Lock()
+	if !isMounted(fusectlDir) {
+		if err := unix.Mount("fusectl", fusectlDir, "fusectl", 0, ""); err != nil && !isMounted(fusectlDir) {
+			fusectlMu.Unlock()
+			return fmt.Errorf("mounting fusectl: %w", err)
+		}
+		fusectlMounted = true
+	}
+	fusectlMu.Unlock()
+	return os.WriteFile(filepath.Join(fusectlDir, conn, "abort"), []byte("1"), 0)
+}
+
+// unmountFusectl removes the fusectl mount if this test run made it.
+func unmountFusectl() {
+	fusectlMu.Lock()
+	defer fusectlMu.Unlock()
+	if fusectlMounted {
+		unix.Unmount(fusectlDir, 0)
+		fusectlMounted = false
 	}
 }
 

@@ -37,6 +37,27 @@ func TestSignalsUnmount(t *testing.T) {
 	}
 }
 
+// TestSignalRightAfterMount sends SIGTERM the moment the mount appears,
+// as a service manager stopping a just-started mount would: loom must
+// still unmount and exit 0, not die and leave a dead mount behind.
+func TestSignalRightAfterMount(t *testing.T) {
+	requireEnv(t)
+	const rounds = 5
+	for i := 0; i < rounds; i++ {
+		m := startLoom(t, posixVolfile(newBrick(t)), mountConfig{})
+		m.waitMounted(t, time.Millisecond)
+		must(t, syscall.Kill(m.Pid(), syscall.SIGTERM))
+		exited, code := m.Exited(5 * time.Second)
+		if !exited {
+			t.Fatalf("round %d: loom neither unmounted nor exited within 5s of SIGTERM (stuck on its own mount?)", i)
+		}
+		if code != 0 || isMounted(m.Dir) {
+			t.Errorf("round %d: SIGTERM as soon as the mount appeared: exit code %d (-1: killed by the signal), still mounted %v",
+				i, code, isMounted(m.Dir))
+		}
+	}
+}
+
 // TestSignalBusyMount sends SIGTERM while a file on the mount is open: the
 // mount is detached at once (lazily), and loom exits 0 once the last user
 // lets go.

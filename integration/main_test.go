@@ -60,6 +60,7 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer removeBase(dir)
+	defer unmountFusectl()
 	baseDir = dir
 	if err := os.Chmod(dir, 0o755); err != nil {
 		setupErr = err
