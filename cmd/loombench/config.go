@@ -62,7 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 		fmt.Fprintf(stderr, "usage: loombench [flags]\n\nRuns the same workloads on native tmpfs, go-fuse loopback and Loom, in turns,\nand prints medians and ratios to loopback. Needs root and /dev/fuse.\n\n")
 		fs.PrintDefaults()
 	}
-	fs.IntVar(&c.Rounds, "rounds", 5, "rounds; each round visits every target, order reversed every other round")
+	fs.IntVar(&c.Rounds, "rounds", 7, "rounds; each round visits every target, order reversed every other round")
 	fs.BoolVar(&c.Quick, "quick", false, "smoke run: small sizes and one round (unless -rounds is given)")
 	fs.BoolVar(&c.JSON, "json", false, "print the results as JSON instead of a table")
 	only := fs.String("only", strings.Join(targetNames(), ","), "comma-separated targets to run: "+strings.Join(targetNames(), ","))
