@@ -321,7 +321,7 @@ func TestSpecialFiles(t *testing.T) {
 
 func TestRename(t *testing.T) {
 	m, brick := posixMount(t)
-	ino := func(p string) uint64 { t.Helper(); return lstat(t, p).Ino }
+	ino := func(t *testing.T, p string) uint64 { t.Helper(); return lstat(t, p).Ino }
 	onBrick := func(name string) bool {
 		_, err := os.Lstat(filepath.Join(brick, name))
 		return err == nil
@@ -329,14 +329,14 @@ func TestRename(t *testing.T) {
 
 	t.Run("file", func(t *testing.T) {
 		writeFile(t, m.Path("r1"), []byte("one"))
-		before := ino(m.Path("r1"))
+		before := ino(t, m.Path("r1"))
 		must(t, os.Rename(m.Path("r1"), m.Path("r1-new")))
 		_, err := os.Lstat(m.Path("r1"))
 		wantErrno(t, "old name after rename", err, syscall.ENOENT)
 		if got := readFile(t, m.Path("r1-new")); string(got) != "one" {
 			t.Errorf("renamed file reads %q", got)
 		}
-		if after := ino(m.Path("r1-new")); after != before {
+		if after := ino(t, m.Path("r1-new")); after != before {
 			t.Errorf("st_ino changed across rename: %d -> %d", before, after)
 		}
 		if onBrick("r1") || !onBrick("r1-new") {
@@ -346,12 +346,12 @@ func TestRename(t *testing.T) {
 	t.Run("over existing file", func(t *testing.T) {
 		writeFile(t, m.Path("src"), []byte("new contents"))
 		writeFile(t, m.Path("dst"), []byte("old contents"))
-		srcIno := ino(m.Path("src"))
+		srcIno := ino(t, m.Path("src"))
 		must(t, os.Rename(m.Path("src"), m.Path("dst")))
 		if got := readFile(t, m.Path("dst")); string(got) != "new contents" {
 			t.Errorf("dst reads %q after rename over it", got)
 		}
-		if got := ino(m.Path("dst")); got != srcIno {
+		if got := ino(t, m.Path("dst")); got != srcIno {
 			t.Errorf("dst has st_ino %d, want the source's %d", got, srcIno)
 		}
 		if got := readFile(t, filepath.Join(brick, "dst")); string(got) != "new contents" || onBrick("src") {
@@ -401,7 +401,7 @@ func TestRename(t *testing.T) {
 		writeFile(t, m.Path("x-p"), []byte("P"))
 		must(t, os.Mkdir(m.Path("x-q"), 0o755))
 		writeFile(t, m.Path("x-q", "inside"), []byte("Q"))
-		ip, iq := ino(m.Path("x-p")), ino(m.Path("x-q"))
+		ip, iq := ino(t, m.Path("x-p")), ino(t, m.Path("x-q"))
 		must(t, unix.Renameat2(unix.AT_FDCWD, m.Path("x-p"), unix.AT_FDCWD, m.Path("x-q"), unix.RENAME_EXCHANGE))
 		if got := readFile(t, m.Path("x-q")); string(got) != "P" {
 			t.Errorf("after RENAME_EXCHANGE x-q reads %q, want the file P", got)
@@ -409,7 +409,7 @@ func TestRename(t *testing.T) {
 		if got := readFile(t, m.Path("x-p", "inside")); string(got) != "Q" {
 			t.Errorf("after RENAME_EXCHANGE x-p/inside reads %q, want Q", got)
 		}
-		if ino(m.Path("x-p")) != iq || ino(m.Path("x-q")) != ip {
+		if ino(t, m.Path("x-p")) != iq || ino(t, m.Path("x-q")) != ip {
 			t.Errorf("st_ino not exchanged")
 		}
 		if got := readFile(t, filepath.Join(brick, "x-p", "inside")); string(got) != "Q" {
@@ -586,4 +586,38 @@ func TestSeekDataHole(t *testing.T) {
 	wantErrno(t, "SEEK_DATA in the trailing hole", err, syscall.ENXIO)
 	_, err = unix.Seek(fd, 4096*kib, unix.SEEK_HOLE)
 	wantErrno(t, "SEEK_HOLE beyond the end", err, syscall.ENXIO)
+}
+
+// TestStatAfterClose stats files right after closing them, many times:
+// the kernel sends RELEASE asynchronously, so the stat races with it and
+// must never see an error from the handle being released.
+func TestStatAfterClose(t *testing.T) {
+	for _, procs := range []string{"default", "GOMAXPROCS=1"} {
+		t.Run(procs, func(t *testing.T) {
+			requireEnv(t)
+			var env []string
+			if procs != "default" {
+				env = []string{procs}
+			}
+			m := mountLoomWith(t, posixVolfile(newBrick(t)), mountConfig{env: env})
+			const rounds = 2000
+			failures := map[string]int{}
+			m.guard(t, time.Minute, "stat after close", func() {
+				for i := 0; i < rounds; i++ {
+					p := m.Path(entryName(i % 20))
+					if err := os.WriteFile(p, []byte("data"), 0o644); err != nil {
+						failures["write: "+err.Error()]++
+						continue
+					}
+					var st unix.Stat_t
+					if err := unix.Lstat(p, &st); err != nil {
+						failures["lstat: "+err.Error()]++
+					}
+				}
+			})
+			for msg, n := range failures {
+				t.Errorf("%d of %d rounds of write, close, lstat failed with %s", n, rounds, msg)
+			}
+		})
+	}
 }
