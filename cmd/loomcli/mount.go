@@ -121,6 +121,9 @@ func runMount(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
+	if err := checkNotInBrick(specs, mp); err != nil {
+		return fail(err)
+	}
 	opts, err := fuseOptions(mf, top)
 	if err != nil {
 		return fail(err)

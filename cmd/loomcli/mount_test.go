@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loom-fs/loom/xlator"
 )
 
 func TestParseFlagsAcceptsFlagsAfterArguments(t *testing.T) {
@@ -160,5 +162,27 @@ func TestDefaultLogFile(t *testing.T) {
 func TestOneLine(t *testing.T) {
 	if got := oneLine("fusermount3: failed\n  mount: busy\n"); got != "fusermount3: failed; mount: busy" {
 		t.Errorf("oneLine = %q", got)
+	}
+}
+
+func TestMountRefusesAMountpointInsideTheBrick(t *testing.T) {
+	keepUmask(t)
+	brick := t.TempDir()
+	inside := filepath.Join(brick, "sub")
+	if err := os.Mkdir(inside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vol := writeFile(t, "v.vol", "volume b\n  type storage/posix\n  option directory "+brick+"\nend-volume\n")
+	for _, mp := range []string{brick, inside} {
+		status, _, errs := run(t, "mount", "-N", "-f", vol, mp)
+		if status != exitFail {
+			t.Errorf("%s: status %d, want 1", mp, status)
+		}
+		oneErrorLine(t, errs, "loom mount: mountpoint "+mp+" is inside the brick directory "+brick, `volume "b"`, vol+":1")
+	}
+	// A sibling whose name merely starts with the brick's is fine.
+	if err := checkNotInBrick([]xlator.VolumeSpec{{Name: "b", Type: "storage/posix",
+		Options: []xlator.OptionSpec{{Key: "directory", Value: brick}}}}, brick+"-mnt"); err != nil {
+		t.Errorf("sibling refused: %v", err)
 	}
 }

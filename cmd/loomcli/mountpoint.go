@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
 )
 
 // checkMountpoint makes sure dir can be mounted on: it exists, is a
@@ -93,3 +95,28 @@ func unescapeOctal(s string) string {
 }
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// checkNotInBrick refuses a mountpoint that is a brick directory or lies
+// inside one (a leaf volume's "directory" option): the brick would then
+// reach itself through the mount, and every lookup there would hang.
+func checkNotInBrick(specs []xlator.VolumeSpec, mountpoint string) error {
+	for i := range specs {
+		s := &specs[i]
+		d, ok := xlator.Lookup(s.Type)
+		if !ok || d.MaxChildren != 0 {
+			continue
+		}
+		dir, ok := s.Option("directory")
+		if !ok {
+			continue
+		}
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = real
+		}
+		rel, err := filepath.Rel(filepath.Clean(dir), mountpoint)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return fmt.Errorf("mountpoint %s is inside the brick directory %s of volume %q (%s:%d): the volume would serve itself", mountpoint, dir, s.Name, s.Pos.File, s.Pos.Line)
+		}
+	}
+	return nil
+}

@@ -30,6 +30,9 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 		defer f.Close()
 		logw = f
 	}
+	// A closed log pipe must not kill the server and leave a dead mount
+	// behind: with SIGPIPE ignored, the write just fails.
+	signal.Ignore(syscall.SIGPIPE)
 	log := newLogger(logw, level)
 	slog.SetDefault(log)
 	// The caller prints a failure on stderr; a separate log file gets it
