@@ -3,6 +3,7 @@ package locks_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"syscall"
@@ -121,5 +122,33 @@ func TestOptions(t *testing.T) {
 	}, "")
 	if err == nil {
 		t.Error("features/locks over two subvolumes was accepted")
+	}
+}
+
+// The "dump" control command reports the same state as JSON.
+func TestControlDump(t *testing.T) {
+	l := newLocks(t)
+	f, g := create(t, l, "f"), create(t, l, "g")
+	mustLk(t, l, caller("", 1), f, lock(xlator.WriteLock, 0, 10))
+	mustLk(t, l, caller("", 2), g, lock(xlator.ReadLock, 0, 0))
+	var ctl xlator.Controller = l
+	res, err := ctl.Control(context.Background(), "dump", []string{f.GFID().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(res)
+	want := `[{"gfid":"` + f.GFID().String() + `","kind":"posix","granted":["write 0-9 client=\"\" owner=0x1 pid=1001"]}]`
+	if err != nil || string(js) != want {
+		t.Fatalf("dump of f = %s, %v; want %s", js, err, want)
+	}
+	res, err = ctl.Control(context.Background(), "dump", nil)
+	if all, ok := res.([]locks.SpaceState); err != nil || !ok || len(all) != 2 {
+		t.Fatalf("dump of all = %#v, %v", res, err)
+	}
+	if _, err := ctl.Control(context.Background(), "dump", []string{"nonsense"}); err == nil {
+		t.Error("dump of a bad GFID succeeded")
+	}
+	if _, err := ctl.Control(context.Background(), "heal", nil); err == nil || !strings.Contains(err.Error(), "dump") {
+		t.Errorf("unknown command: %v, want an error listing dump", err)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/loom-fs/loom/translators/features/locks"
 )
 
 // These tests mount a volfile with the built loom binary in a subprocess
@@ -360,9 +362,9 @@ func TestMountLocks(t *testing.T) {
 	if l := g.line(t, "getlk"); l != want {
 		t.Fatalf("F_GETLK through the mount: %q, want %q", l, want)
 	}
-	dump, err := unix.Getxattr(file, "loom.locks.dump", make([]byte, 4096))
+	dump, err := unix.Getxattr(file, locks.DumpXattr, make([]byte, 4096))
 	if err != nil || dump == 0 {
-		t.Fatalf("getxattr loom.locks.dump through the mount: %d bytes, %v", dump, err)
+		t.Fatalf("getxattr of the dump through the mount: %d bytes, %v", dump, err)
 	}
 	a.stdin.Close()
 	<-a.done
@@ -399,7 +401,7 @@ func TestMountLocks(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		buf := make([]byte, 4096)
-		n, err := unix.Getxattr(file, "loom.locks.dump", buf)
+		n, err := unix.Getxattr(file, locks.DumpXattr, buf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -422,6 +424,6 @@ func TestMountWithoutLocksTranslator(t *testing.T) {
 	mnt, _ := mountVolfile(t, posixVolfile)
 	file := filepath.Join(mnt, "f")
 	writeFile(t, file)
-	contend(t, file, "fcntl")
-	contend(t, file, "flock")
+	t.Run("fcntl", func(t *testing.T) { contend(t, file, "fcntl") })
+	t.Run("flock", func(t *testing.T) { contend(t, file, "flock") })
 }

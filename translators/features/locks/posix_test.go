@@ -264,11 +264,14 @@ func TestFlushUnlocks(t *testing.T) {
 // release of that file (after the bridge's explicit unlock or without it).
 func TestFlockStyleReleasedWithFile(t *testing.T) {
 	l := newLocks(t)
-	fd1 := create(t, l, "f")
-	fd2 := xlator.NewFD(&fd1.Loc, syscall.O_RDWR, false)
+	loc := create(t, l, "f").Loc
 	ctx := context.Background()
-	if err := l.Open(ctx, xlator.RootCall(), fd2); err != nil {
-		t.Fatal(err)
+	fd1 := xlator.NewFD(&loc, syscall.O_RDWR, false)
+	fd2 := xlator.NewFD(&loc, syscall.O_RDWR, false)
+	for _, fd := range []*xlator.FD{fd1, fd2} {
+		if err := l.Open(ctx, xlator.RootCall(), fd); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// One process, two open files: flock owners are the files, so they
 	// conflict even though the pid is the same.
