@@ -167,3 +167,41 @@ func TestDaemonReportsBuildErrorsToTheCaller(t *testing.T) {
 		t.Fatal("mounted although the brick is missing")
 	}
 }
+
+func TestMountRecognisesADeadMount(t *testing.T) {
+	needFUSE(t)
+	keepUmask(t)
+	dir := t.TempDir()
+	brick, mnt := filepath.Join(dir, "brick"), filepath.Join(dir, "mnt")
+	for _, d := range []string{brick, mnt} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vol := filepath.Join(dir, "v.vol")
+	if err := os.WriteFile(vol, []byte("volume brick\n  type storage/posix\n  option directory "+brick+"\nend-volume\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if ok, _ := isMountpoint(mnt); ok {
+			syscall.Unmount(mnt, syscall.MNT_DETACH)
+		}
+	})
+	status, out := loomProcess(t, dir, "mount", "-f", vol, "-l", filepath.Join(dir, "log"), "--pid-file", filepath.Join(dir, "pid"), mnt)
+	if status != 0 {
+		t.Fatalf("loom mount: status %d: %s", status, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	if pid <= 0 || syscall.Kill(pid, syscall.SIGKILL) != nil || !processGone(pid, 10*time.Second) {
+		t.Fatalf("could not kill the daemon (pid %q)", data)
+	}
+	status, _, errs := run(t, "mount", "-N", "-f", vol, mnt)
+	if status != exitFail {
+		t.Errorf("status %d, want 1", status)
+	}
+	oneErrorLine(t, errs, "a dead FUSE mount is still there", `umount -l `+mnt)
+}

@@ -40,6 +40,12 @@ func checkMountpoint(dir string) (string, error) {
 		return "", err
 	}
 	if mounted {
+		// statfs is never answered from the kernel's caches: a dead
+		// FUSE server shows here even right after it died.
+		var sfs syscall.Statfs_t
+		if err := syscall.Statfs(real, &sfs); errors.Is(err, syscall.ENOTCONN) {
+			return "", fmt.Errorf("mountpoint %s: a dead FUSE mount is still there (transport endpoint is not connected); remove it with \"umount -l %s\"", dir, real)
+		}
 		return "", fmt.Errorf("mountpoint %s is already mounted (see /proc/self/mountinfo); unmount it first", dir)
 	}
 	return real, nil
