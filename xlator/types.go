@@ -178,6 +178,11 @@ type Flock struct {
 	Len   int64
 	PID   uint32
 	Owner uint64
+	// Flock marks a flock(2) request (FUSE_LK_FLOCK): a whole-file lock
+	// owned by the open file rather than by a process. Lock managers
+	// convert a held flock lock by dropping it before waiting, as Linux
+	// does, and never answer EDEADLK for it.
+	Flock bool
 }
 
 // LkCmd selects what Lk and Inodelk do.

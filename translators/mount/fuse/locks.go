@@ -73,6 +73,8 @@ func (b *bridge) setLk(cancel <-chan struct{}, in *gofuse.LkIn, cmd xlator.LkCmd
 	}
 	o := b.newOp(cancel, &in.InHeader, in.Owner)
 	defer o.done()
-	_, err := b.top.Lk(&o.ctx, &o.call, hd.fd, cmd, flockOf(&in.Lk, in.Owner))
+	lk := flockOf(&in.Lk, in.Owner)
+	lk.Flock = in.LkFlags&gofuse.FUSE_LK_FLOCK != 0
+	_, err := b.top.Lk(&o.ctx, &o.call, hd.fd, cmd, lk)
 	return neverENOSYS(o.status(err))
 }

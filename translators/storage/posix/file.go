@@ -194,6 +194,11 @@ func (p *Posix) Release(ctx context.Context, c *xlator.Call, fd *xlator.FD) erro
 	if !ok {
 		return syscall.EBADF
 	}
+	// Drop this open file's OFD locks before closing: with FUSE
+	// passthrough the kernel's backing file shares the open file
+	// description and outlives our descriptor, and its locks with it.
+	unlock := unix.Flock_t{Type: unix.F_UNLCK}
+	unix.FcntlFlock(uintptr(h.fd), unix.F_OFD_SETLK, &unlock)
 	err := unix.Close(h.fd)
 	if !h.gfid.IsZero() && p.opens.remove(h.gfid) {
 		p.dropOrphanHandle(h.gfid)

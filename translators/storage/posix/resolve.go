@@ -8,9 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxPath is the longest path (from the volume root, with its leading
-// slash) a client may send: PATH_MAX less the terminating NUL.
-const maxPath = 4095
+// maxPath is the longest path a client may send, counted from the volume
+// root with its leading slash: a path of PATH_MAX-1 (4,095) bytes relative
+// to the mount, which is what the kernel lets an application name, plus
+// that slash.
+const maxPath = 4096
 
 // maxDepth bounds the walk up a directory's handles during GFID
 // resolution (a loop in a damaged index ends here).
