@@ -8,6 +8,9 @@
 package all
 
 import (
+	// Clusters.
+	_ "github.com/loom-fs/loom/translators/cluster/replicate"
+
 	// Debugging.
 	_ "github.com/loom-fs/loom/translators/debug/error-gen"
 	_ "github.com/loom-fs/loom/translators/debug/trace"

@@ -1,0 +1,138 @@
+package replicate
+
+import (
+	"context"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// runFull crawls the whole volume from the root, directories in parallel
+// (heal-workers of them at once): each directory's entries are healed
+// (missing ones created with their contents), every entry with something
+// pending is healed, and the directory's times are set after its entries.
+// It is what heals a fresh, empty brick.
+func (h *healer) runFull(ctx context.Context) {
+	defer h.crawling.Store(false)
+	r := h.r
+	h.crawlStart.Store(time.Now().UnixNano())
+	h.filesDone.Store(0)
+	h.bytesDone.Store(0)
+	h.filesTotal.Store(0)
+	h.bytesTotal.Store(0)
+	r.Log().Info("full heal started")
+	q := &dirQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	q.push(xlator.RootGFID)
+	var wg sync.WaitGroup
+	for k := 0; k < h.workers; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				g, ok := q.pop()
+				if !ok {
+					return
+				}
+				if ctx.Err() == nil {
+					h.waitResumed(ctx)
+					h.crawlDir(ctx, g, q)
+				}
+				q.done()
+			}
+		}()
+	}
+	wg.Wait()
+	d := time.Since(time.Unix(0, h.crawlStart.Load()))
+	r.Log().Info("full heal finished", "files", h.filesDone.Load(), "bytes", h.bytesDone.Load(), "seconds", d.Seconds())
+}
+
+// crawlDir heals one directory during a full crawl and queues its
+// subdirectories.
+func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
+	r := h.r
+	created, changed, err := r.healEntries(ctx, g, true)
+	if err != nil {
+		r.Log().Warn("full heal: entry heal failed", "gfid", g, "err", err)
+	}
+	isNew := map[xlator.GFID]bool{}
+	for _, ne := range created {
+		isNew[ne.gfid] = true
+		if !ne.dir {
+			if _, err := r.healInode(ctx, ne.gfid, false); err != nil {
+				r.Log().Warn("full heal: heal of a new entry failed", "gfid", ne.gfid, "err", err)
+			}
+		}
+	}
+	src, err := r.pickRead(ctx, xlator.RootCall(), g, nil, tEntry, r.upSet())
+	if err == nil {
+		ents, err := r.listDir(ctx, src, g)
+		if err == nil {
+			for _, e := range ents {
+				h.filesTotal.Add(1)
+				if e.Type == syscall.S_IFREG {
+					h.bytesTotal.Add(int64(e.Stat.Size))
+				}
+				switch {
+				case e.Type == syscall.S_IFDIR:
+					q.push(e.Stat.GFID)
+				case isNew[e.Stat.GFID]:
+				default:
+					if pending, _ := r.pendingOn(ctx, e.Stat.GFID); pending {
+						if _, err := r.healInode(ctx, e.Stat.GFID, false); err != nil {
+							r.Log().Warn("full heal: heal failed", "gfid", e.Stat.GFID, "err", err)
+						}
+					}
+					h.filesDone.Add(1)
+				}
+			}
+		}
+	}
+	if _, err := r.healMeta(ctx, g, changed, r.favoritePolicy(), -1); err != nil {
+		r.Log().Warn("full heal: directory metadata heal failed", "gfid", g, "err", err)
+	}
+}
+
+// dirQueue is the unbounded work queue of a crawl; it ends when it is
+// empty and no directory is being worked on.
+type dirQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []xlator.GFID
+	active int
+}
+
+func (q *dirQueue) push(g xlator.GFID) {
+	q.mu.Lock()
+	q.items = append(q.items, g)
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// pop returns the next directory, waiting while others may still add
+// some; false when the crawl is over.
+func (q *dirQueue) pop() (xlator.GFID, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 {
+		if q.active == 0 {
+			q.cond.Broadcast()
+			return xlator.GFID{}, false
+		}
+		q.cond.Wait()
+	}
+	g := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
+	q.active++
+	return g, true
+}
+
+// done marks one popped directory finished.
+func (q *dirQueue) done() {
+	q.mu.Lock()
+	q.active--
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}

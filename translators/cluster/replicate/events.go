@@ -1,0 +1,110 @@
+package replicate
+
+import (
+	"context"
+	"time"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// probeTimeout bounds the root lookup made when a child comes up.
+const probeTimeout = 10 * time.Second
+
+// Notify counts the children that are up. Before a child is counted up
+// its root is looked up: a root that had no GFID is a fresh, empty brick
+// (a replaced disk, or the new side of a migration), which every other
+// brick then blames so it never answers a read for what it lacks, and a
+// full heal is started. Replicate reports child-up when its first child
+// is up and child-down when none is.
+func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
+	i := r.index(from)
+	if i < 0 {
+		return
+	}
+	switch ev {
+	case xlator.EventChildUp:
+		r.probeRoot(i)
+		r.upMu.Lock()
+		r.up[i] = true
+		r.upMu.Unlock()
+		r.Log().Info("child up", "child", from.Name())
+		r.markFresh()
+		r.healer.childUp()
+	case xlator.EventChildDown:
+		r.upMu.Lock()
+		r.up[i] = false
+		r.upMu.Unlock()
+		r.Log().Warn("child down: it is blamed for what it misses and healed when it returns", "child", from.Name())
+		r.eager.childDown(i)
+	}
+	r.upMu.Lock()
+	any := count(r.up) > 0
+	changed := any != r.isUp
+	r.isUp = any
+	r.upMu.Unlock()
+	if changed {
+		if any {
+			r.Emit(xlator.EventChildUp)
+		} else {
+			r.Emit(xlator.EventChildDown)
+		}
+	}
+}
+
+// probeRoot looks up child i's root and remembers whether it was fresh.
+func (r *Replicate) probeRoot(i int) {
+	ctx, cancel := context.WithTimeout(r.runCtx, probeTimeout)
+	defer cancel()
+	_, x, err := r.kids[i].Lookup(ctx, xlator.RootCall(), xlator.RootLoc(), r.changelogReq(nil))
+	if err != nil {
+		r.Log().Warn("root lookup of a child coming up failed", "child", r.kids[i].Name(), "err", err)
+		return
+	}
+	var st replyState
+	r.parseChangelog(&st, x)
+	if st.Fresh {
+		r.upMu.Lock()
+		r.fresh[i] = true
+		r.upMu.Unlock()
+		r.Log().Info("fresh brick: its root had no GFID; it will be healed in full and is read from only where healed", "child", r.kids[i].Name())
+	}
+}
+
+// markFresh records, on the root of every up brick that is not fresh, that
+// it blames each fresh brick for metadata and entries. The mark persists,
+// so a fresh brick stays a sink until a heal clears it, across restarts.
+// A full heal is then queued.
+func (r *Replicate) markFresh() {
+	r.upMu.Lock()
+	var fresh, holders []int
+	for i := range r.kids {
+		switch {
+		case r.fresh[i] && r.up[i]:
+			fresh = append(fresh, i)
+		case !r.fresh[i] && r.up[i]:
+			holders = append(holders, i)
+		}
+	}
+	if len(fresh) == 0 || len(holders) == 0 {
+		r.upMu.Unlock()
+		return
+	}
+	for _, i := range fresh {
+		r.fresh[i] = false
+	}
+	r.upMu.Unlock()
+	blamed := make([]bool, len(r.kids))
+	for _, i := range fresh {
+		blamed[i] = true
+	}
+	x := r.marks(counters{}, blamed, counters{0, 1, 1})
+	ctx, cancel := context.WithTimeout(r.runCtx, probeTimeout)
+	defer cancel()
+	for _, h := range holders {
+		if _, err := r.kids[h].Xattrop(ctx, xlator.RootCall(), xlator.RootLoc(), xlator.AddArray32, x); err != nil {
+			r.Log().Error("marking a fresh brick as a sink on a full brick failed", "child", r.kids[h].Name(), "err", err)
+		}
+	}
+	r.inodes.forget(xlator.RootGFID)
+	r.healer.requestFull()
+}

@@ -1,0 +1,91 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// healInode heals everything about inode g: its entries (a directory,
+// followed by the heal of what was created), its contents (a regular
+// file), then its metadata, last, so that times stick (a directory's
+// times are set after its entries). force compares every copy even where
+// no changelog blames one (full heal). It reports whether anything was
+// done.
+func (r *Replicate) healInode(ctx context.Context, g xlator.GFID, force bool) (bool, error) {
+	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
+	if count(okSet(states)) == 0 {
+		return false, syscall.ENOENT
+	}
+	if mismatch(states) {
+		r.healer.splitBrain(g, "")
+		return false, errSplitBrain
+	}
+	typ := firstOK(states).Stat.Type()
+	policy := r.favoritePolicy()
+	did := false
+	var firstErr error
+	note := func(d bool, err error) {
+		did = did || d
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if typ == syscall.S_IFDIR && r.heal.entry {
+		created, changed, err := r.healEntries(ctx, g, force)
+		note(changed, err)
+		for _, ne := range created {
+			note(r.healInode(ctx, ne.gfid, false))
+		}
+		if changed {
+			force = true // the sink's directory times changed
+		}
+	}
+	if typ == syscall.S_IFREG && r.heal.data {
+		d, err := r.healData(ctx, g, force, policy, -1)
+		note(d, err)
+		if d {
+			force = true // writing changed the sink's times
+		}
+	}
+	if r.heal.meta {
+		note(r.healMeta(ctx, g, force, policy, -1))
+	}
+	if errors.Is(firstErr, errSplitBrain) {
+		r.healer.splitBrain(g, "")
+	}
+	return did, firstErr
+}
+
+// okSet returns which children answered.
+func okSet(states []replyState) []bool {
+	ok := make([]bool, len(states))
+	for i := range states {
+		ok[i] = states[i].OK
+	}
+	return ok
+}
+
+// sinksUp reports whether inode g has something to heal that can be healed
+// now: a blamed child that is up, or a dirty mark.
+func (r *Replicate) pendingOn(ctx context.Context, g xlator.GFID) (heal bool, split bool) {
+	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
+	if count(okSet(states)) == 0 {
+		return false, false
+	}
+	if mismatch(states) {
+		return true, true
+	}
+	for typ := 0; typ < 3; typ++ {
+		v := decide(states, typ)
+		if v.SplitBrain {
+			return true, true
+		}
+		if count(v.Sinks) > 0 || dirty(states, typ) {
+			heal = true
+		}
+	}
+	return heal, false
+}

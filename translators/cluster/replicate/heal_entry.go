@@ -1,0 +1,216 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// newEntry is an entry an entry heal created on a sink; it still needs its
+// contents and attributes healed.
+type newEntry struct {
+	gfid xlator.GFID
+	dir  bool
+}
+
+// healEntries makes the names in directory g the same on every answering
+// child. Under the directory's entry lock it lists every copy: a name a
+// source has is created where missing (same GFID and type; a regular file
+// whose GFID already exists there becomes a hard link); a name only sinks
+// have is removed from them, since the sources' changelog says it was
+// deleted. With no source (split-brain or no changelog at all) nothing is
+// deleted and every copy gets the union (a conservative merge). A name
+// with different GFIDs is replaced on a sink when a source holds it, and
+// is reported as split-brain otherwise.
+func (r *Replicate) healEntries(ctx context.Context, g xlator.GFID, force bool) (created []newEntry, changed bool, err error) {
+	up := r.upSet()
+	held, err := r.acquire(ctx, []lockReq{{entry: true, domain: r.domain, gfid: g}}, append([]bool(nil), up...))
+	if err != nil {
+		return nil, false, err
+	}
+	defer held.release()
+	p, err := r.plan(ctx, g, tEntry, force, PolicyNone, -1)
+	if err != nil && !errors.Is(err, errSplitBrain) {
+		return nil, false, err
+	}
+	if p == nil {
+		return nil, false, err
+	}
+	v := decide(p.states, tEntry)
+	if !force && count(v.Sinks) == 0 && !v.SplitBrain && !dirty(p.states, tEntry) {
+		return nil, false, nil
+	}
+	lists := make([]map[string]xlator.DirEntry, len(r.kids))
+	for i := range r.kids {
+		if !p.ok[i] {
+			continue
+		}
+		if lists[i], err = r.listDir(ctx, i, g); err != nil {
+			p.ok[i] = false
+		}
+	}
+	names := map[string]bool{}
+	for i := range lists {
+		for n := range lists[i] {
+			names[n] = true
+		}
+	}
+	hasSource := !v.SplitBrain && count(v.Sources) > 0
+	splitNames := 0
+	for name := range names {
+		ref := -1
+		for i := range r.kids {
+			if _, ok := lists[i][name]; ok && p.ok[i] && (ref < 0 || hasSource && v.Sources[i] && !v.Sources[ref]) {
+				ref = i
+			}
+		}
+		if hasSource && !v.Sources[ref] {
+			// No source has it: deleted while the sinks were away.
+			for j := range r.kids {
+				if e, ok := lists[j][name]; ok && p.ok[j] && v.Sinks[j] {
+					if err := r.removeTree(ctx, j, g, name, e); err != nil {
+						return created, changed, err
+					}
+					changed = true
+				}
+			}
+			continue
+		}
+		re := lists[ref][name]
+		for j := range r.kids {
+			if !p.ok[j] || j == ref {
+				continue
+			}
+			e, ok := lists[j][name]
+			if ok && e.Stat.GFID == re.Stat.GFID && e.Type == re.Type {
+				continue
+			}
+			if ok {
+				if !(hasSource && v.Sources[ref] && v.Sinks[j]) {
+					splitNames++
+					r.healer.splitBrain(re.Stat.GFID, name)
+					continue
+				}
+				if err := r.removeTree(ctx, j, g, name, e); err != nil {
+					return created, changed, err
+				}
+			}
+			ne, err := r.createOn(ctx, j, ref, g, name, re)
+			if err != nil {
+				return created, changed, err
+			}
+			changed = true
+			if ne != nil {
+				created = append(created, *ne)
+			}
+		}
+	}
+	if splitNames == 0 {
+		r.clearChangelog(ctx, g, tEntry, p)
+	}
+	return created, changed, nil
+}
+
+// listDir returns the entries of directory g on child i, with attributes.
+func (r *Replicate) listDir(ctx context.Context, i int, g xlator.GFID) (map[string]xlator.DirEntry, error) {
+	c := xlator.RootCall()
+	fd := xlator.NewFD(nameless(g), syscall.O_RDONLY|syscall.O_DIRECTORY, true)
+	if err := r.kids[i].Opendir(ctx, c, fd); err != nil {
+		return nil, err
+	}
+	defer r.kids[i].Releasedir(context.Background(), c, fd)
+	out := map[string]xlator.DirEntry{}
+	off := uint64(0)
+	for {
+		ents, err := r.kids[i].Readdir(ctx, c, fd, off, 64<<10, true)
+		if err != nil {
+			return nil, err
+		}
+		if len(ents) == 0 {
+			return out, nil
+		}
+		for _, e := range ents {
+			off = e.Off
+			if e.Name == "." || e.Name == ".." || !e.HasStat {
+				continue
+			}
+			out[e.Name] = e
+		}
+	}
+}
+
+// createOn makes name in directory dir on child j as it is on child src:
+// same GFID, type, owner and mode. Before, it marks the source's copy as
+// blaming j for what the new copy still lacks, so that nothing is read
+// from j until the heal of the new entry has finished.
+func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, name string, e xlator.DirEntry) (*newEntry, error) {
+	st := e.Stat
+	loc := &xlator.Loc{Parent: dir, Name: name, GFID: st.GFID}
+	c := &xlator.Call{UID: st.UID, GID: st.GID}
+	if st.Type() == syscall.S_IFREG {
+		if _, _, err := r.kids[j].Lookup(ctx, xlator.RootCall(), nameless(st.GFID), nil); err == nil {
+			_, err := r.kids[j].Link(ctx, xlator.RootCall(), nameless(st.GFID), loc)
+			return nil, err
+		}
+	}
+	var blame counters
+	switch st.Type() {
+	case syscall.S_IFREG:
+		blame = counters{1, 1, 0}
+	case syscall.S_IFDIR:
+		blame = counters{0, 1, 1}
+	default:
+		blame = counters{0, 1, 0}
+	}
+	blamed := make([]bool, len(r.kids))
+	blamed[j] = true
+	if _, err := r.kids[src].Xattrop(ctx, xlator.RootCall(), nameless(st.GFID), xlator.AddArray32, r.marks(counters{}, blamed, blame)); err != nil {
+		return nil, err
+	}
+	r.inodes.forget(st.GFID)
+	var err error
+	switch st.Type() {
+	case syscall.S_IFDIR:
+		_, err = r.kids[j].Mkdir(ctx, c, loc, st.Mode&0o7777, 0)
+	case syscall.S_IFREG:
+		fd := xlator.NewFD(loc, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY, false)
+		if _, err = r.kids[j].Create(ctx, c, fd, st.Mode&0o7777, 0); err == nil {
+			r.kids[j].Release(context.Background(), c, fd)
+		}
+	case syscall.S_IFLNK:
+		var target string
+		target, err = r.kids[src].Readlink(ctx, xlator.RootCall(), nameless(st.GFID))
+		if err == nil {
+			_, err = r.kids[j].Symlink(ctx, c, target, loc, 0)
+		}
+	default:
+		_, err = r.kids[j].Mknod(ctx, c, loc, st.Mode, st.Rdev, 0)
+	}
+	if err != nil {
+		return nil, xlator.Wrap("heal create", name, err)
+	}
+	r.healer.progressFiles(1)
+	return &newEntry{gfid: st.GFID, dir: st.Type() == syscall.S_IFDIR}, nil
+}
+
+// removeTree removes name from directory dir on child j only, with
+// everything below it.
+func (r *Replicate) removeTree(ctx context.Context, j int, dir xlator.GFID, name string, e xlator.DirEntry) error {
+	c := xlator.RootCall()
+	loc := &xlator.Loc{Parent: dir, Name: name, GFID: e.Stat.GFID}
+	if e.Type != syscall.S_IFDIR {
+		return r.kids[j].Unlink(ctx, c, loc)
+	}
+	kids, err := r.listDir(ctx, j, e.Stat.GFID)
+	if err != nil {
+		return err
+	}
+	for n, k := range kids {
+		if err := r.removeTree(ctx, j, e.Stat.GFID, n, k); err != nil {
+			return err
+		}
+	}
+	return r.kids[j].Rmdir(ctx, c, loc)
+}

@@ -1,0 +1,106 @@
+package replicate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// healMeta makes the sinks' mode, owner, times and xattrs (ACLs among
+// them, Loom's own left alone) equal to the source's.
+func (r *Replicate) healMeta(ctx context.Context, g xlator.GFID, force bool, policy string, override int) (bool, error) {
+	held, err := r.lockInode(ctx, r.metaDomain, g, r.upSet())
+	if err != nil {
+		return false, err
+	}
+	defer held.release()
+	p, err := r.plan(ctx, g, tMeta, force, policy, override)
+	if err != nil {
+		return false, err
+	}
+	if count(p.sinks) == 0 {
+		return false, nil
+	}
+	src := p.source
+	loc := nameless(g)
+	c := xlator.RootCall()
+	want, err := r.xattrsOf(ctx, src, loc)
+	if err != nil {
+		return false, err
+	}
+	st := p.states[src].Stat
+	for i := range r.kids {
+		if !p.sinks[i] {
+			continue
+		}
+		if err := r.syncXattrs(ctx, i, loc, want); err != nil {
+			return false, err
+		}
+		attr := &xlator.SetAttr{Valid: xlator.SetUID | xlator.SetGID | xlator.SetAtime | xlator.SetMtime,
+			UID: st.UID, GID: st.GID, Atime: st.Atime, Mtime: st.Mtime}
+		if st.Type() != syscall.S_IFLNK {
+			attr.Valid |= xlator.SetMode
+			attr.Mode = st.Mode & 0o7777
+		}
+		if _, err := r.kids[i].Setattr(ctx, c, loc, attr); err != nil {
+			return false, err
+		}
+	}
+	r.clearChangelog(ctx, g, tMeta, p)
+	return true, nil
+}
+
+// xattrsOf returns child i's xattrs of loc, without Loom's own.
+func (r *Replicate) xattrsOf(ctx context.Context, i int, loc *xlator.Loc) (map[string][]byte, error) {
+	c := xlator.RootCall()
+	names, err := r.kids[i].Listxattr(ctx, c, loc)
+	if err != nil {
+		if errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EPERM) {
+			return map[string][]byte{}, nil
+		}
+		return nil, err
+	}
+	out := make(map[string][]byte, len(names))
+	for _, n := range names {
+		if xlator.IsInternalXattr(n) {
+			continue
+		}
+		v, err := r.kids[i].Getxattr(ctx, c, loc, n)
+		if err != nil {
+			if errors.Is(err, syscall.ENODATA) {
+				continue
+			}
+			return nil, err
+		}
+		out[n] = v
+	}
+	return out, nil
+}
+
+// syncXattrs makes child i's xattrs of loc equal to want.
+func (r *Replicate) syncXattrs(ctx context.Context, i int, loc *xlator.Loc, want map[string][]byte) error {
+	c := xlator.RootCall()
+	have, err := r.xattrsOf(ctx, i, loc)
+	if err != nil {
+		return err
+	}
+	for n := range have {
+		if _, keep := want[n]; !keep {
+			if err := r.kids[i].Removexattr(ctx, c, loc, n); err != nil && !errors.Is(err, syscall.ENODATA) {
+				return err
+			}
+		}
+	}
+	for n, v := range want {
+		if hv, ok := have[n]; ok && bytes.Equal(hv, v) {
+			continue
+		}
+		if err := r.kids[i].Setxattr(ctx, c, loc, n, v, 0); err != nil && !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// retryEvery is how often parked heals (whose sink was down, or that
+// failed) are tried again even without a child-up.
+const retryEvery = 10 * time.Second
+
+// healer runs heals in the background: inodes remembered by lookups and
+// failed transactions (a set, so nothing is ever dropped: when the workers
+// are busy items wait in it, and items that cannot be healed yet are
+// parked until a child comes up), and full crawls.
+type healer struct {
+	r       *Replicate
+	workers int
+	chunk   int64
+	rate    atomic.Int64 // bytes per second; 0 is unlimited
+
+	mu      sync.Mutex
+	items   map[xlator.GFID]*healItem
+	ready   []xlator.GFID
+	wake    chan struct{}
+	paused  bool
+	resumed chan struct{} // closed while not paused
+	split   map[xlator.GFID]string
+	full    bool // a full crawl is wanted or running
+
+	filesDone, bytesDone   atomic.Int64
+	filesTotal, bytesTotal atomic.Int64
+	crawlStart             atomic.Int64 // unix nanoseconds of the last full crawl's start
+	crawling               atomic.Bool
+	throttleStart          time.Time
+	throttleBytes          int64
+	throttleMu             sync.Mutex
+
+	wg sync.WaitGroup
+}
+
+// healItem is one inode waiting to be healed.
+type healItem struct {
+	path   string
+	queued bool // in ready
+	busy   bool
+}
+
+func newHealer(r *Replicate, workers int, rate, chunk int64) *healer {
+	h := &healer{r: r, workers: workers, chunk: chunk, items: map[xlator.GFID]*healItem{},
+		wake: make(chan struct{}, 1), split: map[xlator.GFID]string{}, resumed: make(chan struct{})}
+	close(h.resumed)
+	h.rate.Store(rate)
+	return h
+}
+
+// start starts the workers and the retry ticker.
+func (h *healer) start() {
+	for k := 0; k < h.workers; k++ {
+		h.wg.Add(1)
+		go h.work()
+	}
+	h.wg.Add(1)
+	go h.tick()
+}
+
+// wait waits for the workers to end (after the run context is cancelled).
+func (h *healer) wait() { h.wg.Wait() }
+
+func (h *healer) poke() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// remember adds inode g to the heal set (loc, when known, names it in
+// heal info).
+func (h *healer) remember(g xlator.GFID, loc *xlator.Loc) {
+	if g.IsZero() || !h.r.heal.on {
+		return
+	}
+	h.mu.Lock()
+	it := h.items[g]
+	if it == nil {
+		it = &healItem{}
+		h.items[g] = it
+	}
+	if loc != nil && loc.Path != "" {
+		it.path = loc.Path
+	}
+	if !it.queued && !it.busy {
+		it.queued = true
+		h.ready = append(h.ready, g)
+	}
+	h.mu.Unlock()
+	h.poke()
+}
+
+// childUp requeues every parked item and, if a full crawl was waiting for
+// a sink, lets it start.
+func (h *healer) childUp() {
+	h.mu.Lock()
+	for g, it := range h.items {
+		if !it.queued && !it.busy {
+			it.queued = true
+			h.ready = append(h.ready, g)
+		}
+	}
+	h.mu.Unlock()
+	h.poke()
+}
+
+// requestFull asks for a full crawl.
+func (h *healer) requestFull() {
+	h.mu.Lock()
+	h.full = true
+	h.mu.Unlock()
+	h.poke()
+}
+
+// splitBrain records an inode found in split-brain, for heal info.
+func (h *healer) splitBrain(g xlator.GFID, name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old, ok := h.split[g]; !ok || old == "" {
+		if it := h.items[g]; name == "" && it != nil {
+			name = it.path
+		}
+		h.split[g] = name
+	}
+}
+
+func (h *healer) tick() {
+	defer h.wg.Done()
+	t := time.NewTicker(retryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.r.runCtx.Done():
+			return
+		case <-t.C:
+			h.childUp()
+		}
+	}
+}
+
+// next returns the next item to heal, or a full crawl to run.
+func (h *healer) next() (g xlator.GFID, full, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.paused {
+		return g, false, false
+	}
+	if h.full && !h.crawling.Load() {
+		h.full = false
+		h.crawling.Store(true)
+		return g, true, true
+	}
+	for len(h.ready) > 0 {
+		g = h.ready[0]
+		h.ready = h.ready[1:]
+		it := h.items[g]
+		if it == nil || !it.queued {
+			continue
+		}
+		it.queued = false
+		it.busy = true
+		return g, false, true
+	}
+	return g, false, false
+}
+
+func (h *healer) work() {
+	defer h.wg.Done()
+	ctx := h.r.runCtx
+	for {
+		g, full, ok := h.next()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-h.wake:
+				h.poke() // let the other workers look too
+				continue
+			}
+		}
+		if full {
+			h.runFull(ctx)
+			continue
+		}
+		h.healOne(ctx, g)
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// healOne heals one remembered inode and forgets it when done; otherwise
+// it stays, parked, for the next child-up or retry.
+func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
+	_, err := h.r.healInode(ctx, g, false)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	it := h.items[g]
+	if it == nil {
+		return
+	}
+	it.busy = false
+	switch {
+	case err == nil, errors.Is(err, syscall.ENOENT):
+		if pending, _ := h.r.pendingOn(ctx, g); !pending || errors.Is(err, syscall.ENOENT) {
+			delete(h.items, g)
+			delete(h.split, g)
+			return
+		}
+	case errors.Is(err, errSplitBrain):
+		h.r.Log().Warn("split-brain: reads of it fail with EIO until it is resolved (heal split-brain, or favorite-child-policy)", "gfid", g, "path", it.path)
+	default:
+		h.r.Log().Info("heal did not finish; it will be tried again", "gfid", g, "path", it.path, "err", err)
+	}
+}
+
+// setRate changes heal-rate-limit.
+func (h *healer) setRate(bps int64) { h.rate.Store(bps) }
+
+// throttle sleeps as long as needed to keep data heal under the rate.
+func (h *healer) throttle(ctx context.Context, n int64) {
+	rate := h.rate.Load()
+	if rate <= 0 || n == 0 {
+		return
+	}
+	h.throttleMu.Lock()
+	now := time.Now()
+	if h.throttleStart.IsZero() || now.Sub(h.throttleStart) > 10*time.Second {
+		h.throttleStart, h.throttleBytes = now, 0
+	}
+	h.throttleBytes += n
+	due := h.throttleStart.Add(time.Duration(float64(h.throttleBytes) / float64(rate) * float64(time.Second)))
+	h.throttleMu.Unlock()
+	if d := time.Until(due); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// waitResumed blocks while heals are paused.
+func (h *healer) waitResumed(ctx context.Context) {
+	h.mu.Lock()
+	ch := h.resumed
+	h.mu.Unlock()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+}
+
+// pause stops heals from starting (and data heals between chunks).
+func (h *healer) pause() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.paused {
+		h.paused = true
+		h.resumed = make(chan struct{})
+	}
+}
+
+// resume lets heals run again.
+func (h *healer) resume() {
+	h.mu.Lock()
+	if h.paused {
+		h.paused = false
+		close(h.resumed)
+	}
+	h.mu.Unlock()
+	h.poke()
+}
+
+func (h *healer) progressBytes(n int64) { h.bytesDone.Add(n) }
+func (h *healer) progressFiles(n int64) { h.filesDone.Add(n) }

@@ -1,0 +1,160 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// lockReq is one lock a transaction or heal needs: an inode lock (a byte
+// range of the inode loc or fd names) or an entry lock (a name in the
+// directory loc or fd names; "" for the whole directory).
+type lockReq struct {
+	entry  bool
+	domain string
+	gfid   xlator.GFID
+	loc    *xlator.Loc // nameless by GFID when nil and fd is nil
+	fd     *xlator.FD
+	name   string
+	start  int64
+	length int64 // 0: to the end of the file
+}
+
+func (q *lockReq) key() lockKey { return lockKey{domain: q.domain, gfid: q.gfid, entry: q.entry} }
+
+func (q *lockReq) span() lockSpan {
+	if q.entry {
+		return lockSpan{name: q.name}
+	}
+	end := int64(0)
+	if q.length > 0 {
+		end = q.start + q.length
+	}
+	return lockSpan{start: q.start, end: end}
+}
+
+// heldLocks are locks taken by one owner: locally, and on the children
+// marked in on[k] for reqs[k].
+type heldLocks struct {
+	r     *Replicate
+	owner uint64
+	reqs  []lockReq
+	on    [][]bool
+	local int // how many reqs hold their local lock
+}
+
+// newOwner returns a lock owner no other transaction of this process uses.
+func (r *Replicate) newOwner() uint64 {
+	return r.owners.Add(1) | uint64(0x5eed)<<48
+}
+
+// acquire takes reqs in a fixed order (by GFID, then name), each first in
+// the process and then on every child in parts, in child order, waiting
+// as needed. A child that answers ENOTSUP has no lock translator and is
+// skipped from then on; a child that fails otherwise is dropped from parts
+// (it is down, and blamed by the transaction). If ctx ends while waiting,
+// everything taken is released and ctx's error returned as EINTR.
+func (r *Replicate) acquire(ctx context.Context, reqs []lockReq, parts []bool) (*heldLocks, error) {
+	slices.SortFunc(reqs, func(a, b lockReq) int {
+		if c := slices.Compare(a.gfid[:], b.gfid[:]); c != 0 {
+			return c
+		}
+		switch {
+		case a.name < b.name:
+			return -1
+		case a.name > b.name:
+			return 1
+		}
+		return 0
+	})
+	h := &heldLocks{r: r, owner: r.newOwner(), reqs: reqs, on: make([][]bool, len(reqs))}
+	c := &xlator.Call{LockOwner: h.owner}
+	for k := range reqs {
+		q := &reqs[k]
+		if err := r.local.lock(ctx, q.key(), q.span()); err != nil {
+			h.release()
+			return nil, syscall.EINTR
+		}
+		h.local++
+		h.on[k] = make([]bool, len(r.kids))
+		for i := range r.kids {
+			if !parts[i] || r.noLocks[i].Load() {
+				continue
+			}
+			err := r.childLock(ctx, c, i, q, true)
+			switch {
+			case err == nil:
+				h.on[k][i] = true
+			case errors.Is(err, syscall.ENOTSUP):
+				r.noLocks[i].Store(true)
+				r.Log().Info("child has no lock translator; transactions are serialised in this process only", "child", r.kids[i].Name())
+			case ctx.Err() != nil:
+				h.release()
+				return nil, syscall.EINTR
+			default:
+				r.Log().Debug("lock failed on a child; leaving it out", "child", r.kids[i].Name(), "err", err)
+				parts[i] = false
+			}
+		}
+	}
+	return h, nil
+}
+
+// childLock takes (lock) or releases one request on child i.
+func (r *Replicate) childLock(ctx context.Context, c *xlator.Call, i int, q *lockReq, lock bool) error {
+	kid := r.kids[i]
+	if q.entry {
+		cmd := xlator.EntryLock
+		if !lock {
+			cmd = xlator.EntryUnlock
+		}
+		if q.fd != nil {
+			return kid.Fentrylk(ctx, c, q.domain, q.fd, q.name, cmd, xlator.EntryWrite)
+		}
+		return kid.Entrylk(ctx, c, q.domain, r.gfidLoc(q.gfid, q.loc), q.name, cmd, xlator.EntryWrite)
+	}
+	lk := xlator.Flock{Type: xlator.WriteLock, Start: q.start, Len: q.length, Owner: c.LockOwner}
+	if !lock {
+		lk.Type = xlator.Unlock
+	}
+	if q.fd != nil {
+		return kid.Finodelk(ctx, c, q.domain, q.fd, xlator.LkSetWait, lk)
+	}
+	return kid.Inodelk(ctx, c, q.domain, r.gfidLoc(q.gfid, q.loc), xlator.LkSetWait, lk)
+}
+
+// gfidLoc returns loc if it is given, else a nameless Loc of g.
+func (r *Replicate) gfidLoc(g xlator.GFID, loc *xlator.Loc) *xlator.Loc {
+	if loc != nil {
+		return loc
+	}
+	return &xlator.Loc{GFID: g}
+}
+
+// release gives back every lock, children first, in reverse order. It
+// always completes (its context cannot be cancelled).
+func (h *heldLocks) release() {
+	if h == nil {
+		return
+	}
+	ctx := context.Background()
+	c := &xlator.Call{LockOwner: h.owner}
+	for k := len(h.reqs) - 1; k >= 0; k-- {
+		q := &h.reqs[k]
+		for i := len(h.r.kids) - 1; i >= 0; i-- {
+			if h.on[k] != nil && h.on[k][i] {
+				if err := h.r.childLock(ctx, c, i, q, false); err != nil {
+					h.r.Log().Debug("unlock failed on a child", "child", h.r.kids[i].Name(), "err", err)
+				}
+			}
+		}
+		if k < h.local {
+			h.r.local.unlock(q.key(), q.span())
+		}
+	}
+	h.local = 0
+	h.reqs = nil
+}

@@ -1,0 +1,261 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"path"
+	"sync"
+	"syscall"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// answer is one child's reply to a lookup.
+type answer struct {
+	stat xlator.Stat
+	x    xlator.XData
+	err  error
+}
+
+// lookupAll looks loc up on every up child in parallel, asking for the
+// changelog too, and returns the answers and the pure states.
+func (r *Replicate) lookupAll(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req xlator.XData) ([]answer, []replyState) {
+	up := r.upSet()
+	ans := make([]answer, len(r.kids))
+	states := make([]replyState, len(r.kids))
+	full := r.changelogReq(req)
+	var wg sync.WaitGroup
+	for i := range r.kids {
+		if !up[i] {
+			ans[i].err = syscall.ENOTCONN
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, x, err := r.kids[i].Lookup(ctx, c, loc, full)
+			ans[i] = answer{stat: st, x: x, err: err}
+		}()
+	}
+	wg.Wait()
+	for i := range ans {
+		if ans[i].err == nil {
+			states[i].OK = true
+			states[i].Stat = ans[i].stat
+			r.parseChangelog(&states[i], ans[i].x)
+		}
+	}
+	return ans, states
+}
+
+// Lookup looks loc up on every up child with its changelog, records which
+// children hold good copies (so reads come only from those), queues a heal
+// in the background when the copies differ, and answers from a good copy.
+// When the entry exists on some children only, the parent directory's
+// changelog decides: an entry a source lacks was deleted (ENOENT); one a
+// sink lacks was created while it was away. A GFID or type mismatch, or a
+// split-brain, answers EIO.
+func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req xlator.XData) (xlator.Stat, xlator.XData, error) {
+	ans, states := r.lookupAll(ctx, c, loc, req)
+	present, absent := 0, 0
+	for i := range ans {
+		switch {
+		case ans[i].err == nil:
+			present++
+		case errors.Is(ans[i].err, syscall.ENOENT):
+			absent++
+		}
+	}
+	if present == 0 {
+		errs := make([]error, len(ans))
+		for i := range ans {
+			errs[i] = ans[i].err
+		}
+		return xlator.Stat{}, nil, pickErr(errs, "lookup", loc.Path)
+	}
+	if absent > 0 && !loc.IsRoot() {
+		if !r.entryExists(ctx, loc, states) {
+			r.healer.remember(loc.Parent, r.parentLoc(loc))
+			return xlator.Stat{}, nil, syscall.ENOENT
+		}
+		r.healer.remember(loc.Parent, r.parentLoc(loc))
+	}
+	in := infoFrom(states)
+	g := firstOK(states).Stat.GFID
+	r.inodes.set(g, in)
+	if needsHeal(states) {
+		r.healer.remember(g, loc)
+	}
+	if in.mismatch {
+		r.Log().Warn("gfid or type split-brain: the replicas hold different files under one name", "path", loc.Path)
+		return xlator.Stat{}, nil, xlator.Wrap("lookup", loc.Path, syscall.EIO)
+	}
+	i, err := r.chooseRead(in, statType(in), r.upSet(), g, c)
+	if err != nil {
+		if in.typ == syscall.S_IFDIR {
+			// A directory in split-brain can still be entered; its
+			// listing and attributes come from the first copy.
+			i = firstOKIndex(states)
+		} else {
+			return xlator.Stat{}, nil, xlator.Wrap("lookup", loc.Path, err)
+		}
+	}
+	return ans[i].stat, r.stripChangelog(ans[i].x, req), nil
+}
+
+// entryExists decides, for an entry some children lack, whether it exists:
+// yes if a source of its parent's entries holds it, or if no child is a
+// source (conservative: never lose an entry).
+func (r *Replicate) entryExists(ctx context.Context, loc *xlator.Loc, states []replyState) bool {
+	_, ps := r.lookupAll(ctx, xlator.RootCall(), r.parentLoc(loc), nil)
+	v := decide(ps, tEntry)
+	if count(v.Sources) == 0 {
+		return true
+	}
+	for i := range states {
+		if v.Sources[i] && states[i].OK {
+			return true
+		}
+	}
+	// No source holds it; it exists only if no source answered at all.
+	for i := range ps {
+		if v.Sources[i] && ps[i].OK {
+			return false
+		}
+	}
+	return true
+}
+
+// parentLoc returns a Loc of loc's parent directory.
+func (r *Replicate) parentLoc(loc *xlator.Loc) *xlator.Loc {
+	p := &xlator.Loc{GFID: loc.Parent}
+	if loc.Path != "" {
+		p.Path = path.Dir(loc.Path)
+		if p.Path == "/" {
+			p.GFID = xlator.RootGFID
+		}
+	}
+	return p
+}
+
+// statType is the counter type whose good copies answer attributes: data
+// for regular files (the size), metadata for everything else.
+func statType(in *inodeInfo) int {
+	if in.typ == syscall.S_IFREG {
+		return tData
+	}
+	return tMeta
+}
+
+func firstOK(states []replyState) *replyState {
+	return &states[firstOKIndex(states)]
+}
+
+func firstOKIndex(states []replyState) int {
+	for i := range states {
+		if states[i].OK {
+			return i
+		}
+	}
+	return 0
+}
+
+// refresh looks an inode up by GFID (or loc) to learn its state.
+func (r *Replicate) refresh(ctx context.Context, g xlator.GFID, loc *xlator.Loc) *inodeInfo {
+	l := loc
+	if l == nil || l.Path == "" && l.GFID.IsZero() {
+		l = &xlator.Loc{GFID: g}
+	}
+	_, states := r.lookupAll(ctx, xlator.RootCall(), l, nil)
+	if firstOKIndex(states) == 0 && !states[0].OK {
+		return nil
+	}
+	in := infoFrom(states)
+	r.inodes.set(g, in)
+	if needsHeal(states) {
+		r.healer.remember(g, loc)
+	}
+	return in
+}
+
+// chooseRead picks the child to read typ of an inode from, among those in
+// within that hold a good copy: read-subvolume if it qualifies, else by
+// read-hash-mode. A split-brain or mismatch is EIO; no good copy up is
+// ENOTCONN.
+func (r *Replicate) chooseRead(in *inodeInfo, typ int, within []bool, g xlator.GFID, c *xlator.Call) (int, error) {
+	if in.mismatch || in.split[typ] {
+		return -1, syscall.EIO
+	}
+	good := make([]int, 0, len(r.kids))
+	for i := range r.kids {
+		if within[i] && i < len(in.readable[typ]) && in.readable[typ][i] {
+			good = append(good, i)
+		}
+	}
+	if len(good) == 0 {
+		return -1, syscall.ENOTCONN
+	}
+	if r.readChild >= 0 {
+		for _, i := range good {
+			if i == r.readChild {
+				return i, nil
+			}
+		}
+	}
+	switch r.hashMode {
+	case 1:
+		return good[hashGFID(g, 0)%uint64(len(good))], nil
+	case 2:
+		var pid uint32
+		if c != nil {
+			pid = c.PID
+		}
+		return good[hashGFID(g, pid)%uint64(len(good))], nil
+	}
+	return good[0], nil
+}
+
+// hashGFID mixes a GFID (and a pid) into a number (FNV-1a).
+func hashGFID(g xlator.GFID, pid uint32) uint64 {
+	h := uint64(14695981039346656037)
+	for _, b := range g {
+		h ^= uint64(b)
+		h *= 1099511628211
+	}
+	for k := 0; k < 4; k++ {
+		h ^= uint64(byte(pid >> (8 * k)))
+		h *= 1099511628211
+	}
+	return h
+}
+
+// pickRead returns the child to read typ of inode g from, limited to
+// within, learning the inode's state by a lookup when it is not known.
+func (r *Replicate) pickRead(ctx context.Context, c *xlator.Call, g xlator.GFID, loc *xlator.Loc, typ int, within []bool) (int, error) {
+	in := r.inodes.get(g)
+	if in == nil {
+		in = r.refresh(ctx, g, loc)
+		if in == nil {
+			for i := range within {
+				if within[i] {
+					return i, nil
+				}
+			}
+			return -1, syscall.ENOTCONN
+		}
+	}
+	if typ < 0 {
+		typ = statType(in)
+	}
+	i, err := r.chooseRead(in, typ, within, g, c)
+	if err == syscall.ENOTCONN {
+		// What we knew may be stale (a heal finished): look again.
+		if in = r.refresh(ctx, g, loc); in != nil {
+			if typ < 0 {
+				typ = statType(in)
+			}
+			i, err = r.chooseRead(in, typ, within, g, c)
+		}
+	}
+	return i, err
+}
