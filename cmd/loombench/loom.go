@@ -26,12 +26,13 @@ func posixVolfile(scratch, name string) (string, []string) {
 type loomTarget struct {
 	name, desc string
 	volfile    volfileFunc
+	args       []string // extra `loom mount` arguments of this target
 	mnt        string
 	d          *daemon
 }
 
-func newLoomTarget(name, desc string, vf volfileFunc) *loomTarget {
-	return &loomTarget{name: name, desc: desc, volfile: vf}
+func newLoomTarget(name, desc string, vf volfileFunc, args ...string) *loomTarget {
+	return &loomTarget{name: name, desc: desc, volfile: vf, args: args}
 }
 
 func (t *loomTarget) Name() string { return t.name }
@@ -58,6 +59,7 @@ func (t *loomTarget) Setup(ctx context.Context, env *Env) error {
 	if env.Cfg.ProfileDir != "" {
 		argv = append(argv, "--cpuprofile", filepath.Join(env.Cfg.ProfileDir, t.name+".pprof"))
 	}
+	argv = append(argv, t.args...)
 	argv = append(argv, env.Cfg.LoomArgs...)
 	argv = append(argv, t.mnt)
 	d, err := startDaemon(env, t.name, argv, t.mnt, nil)

@@ -27,7 +27,12 @@ var targetFactories = []func() Target{
 	func() Target { return &nativeTarget{} },
 	func() Target { return &loopbackTarget{name: "loopback"} },
 	func() Target { return &loopbackTarget{name: "loopback-nopt", noPassthrough: true} },
-	func() Target { return newLoomTarget("loom", "Loom storage/posix graph", posixVolfile) },
+	func() Target {
+		return newLoomTarget("loom", "Loom storage/posix graph, defaults (as root: passthrough, allow_other, default_permissions)", posixVolfile)
+	},
+	func() Target {
+		return newLoomTarget("loom-nopt", "Loom storage/posix graph, -o passthrough=off", posixVolfile, "-o", "passthrough=off")
+	},
 }
 
 // referenceTarget is the target every ratio is computed against.
