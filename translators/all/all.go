@@ -19,6 +19,10 @@ import (
 	_ "github.com/loom-fs/loom/translators/features/locks"
 	_ "github.com/loom-fs/loom/translators/features/read-only"
 
+	// Protocol.
+	_ "github.com/loom-fs/loom/translators/protocol/client"
+	_ "github.com/loom-fs/loom/translators/protocol/server"
+
 	// Storage.
 	_ "github.com/loom-fs/loom/translators/storage/posix"
 )

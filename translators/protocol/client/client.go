@@ -1,0 +1,288 @@
+// Package client is the protocol/client translator: a leaf that sends
+// every fop to a subvolume exported by a protocol/server, over TCP, a
+// unix socket or TLS, with the Loom wire protocol (package wire).
+//
+// It keeps one connection, with many requests in flight. A ping every
+// quarter of ping-timeout detects a dead server; then every waiting fop
+// fails with ENOTCONN, child-down goes up the graph, and the client
+// reconnects with backoff. After a reconnect the open files are reopened
+// by GFID before child-up is announced; files that held POSIX locks (the
+// server dropped them with the old connection) answer EBADF instead.
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loom-fs/loom/translators/protocol/transport"
+	"github.com/loom-fs/loom/xlator"
+)
+
+// Type is the registered translator type.
+const Type = "protocol/client"
+
+// Option keys of protocol/client.
+const (
+	keyHost        = "remote-host"
+	keyPort        = "remote-port"
+	keySubvolume   = "remote-subvolume"
+	keyConnectPath = "transport.socket.connect-path"
+	keyPingTimeout = "ping-timeout"
+	keyUsername    = "username"
+	keyPassword    = "password"
+	keyMaxBackoff  = "reconnect-max-backoff"
+)
+
+func init() {
+	xlator.Register(xlator.Descriptor{
+		Type:        Type,
+		Doc:         "sends every fop to a subvolume exported by a protocol/server (TCP, unix socket or TLS)",
+		New:         New,
+		Options:     Options,
+		MinChildren: 0,
+		MaxChildren: 0,
+	})
+}
+
+// Options is the option schema of protocol/client.
+var Options = append([]xlator.OptionDef{
+	{Key: transport.KeyType, Type: xlator.TypeEnum, Default: "tcp", Allowed: []string{"tcp", "unix"},
+		Help: "connect over TCP (remote-host, remote-port) or a unix socket (transport.socket.connect-path)"},
+	{Key: keyHost, Type: xlator.TypeString,
+		Help: "the server's host name or address (tcp); required with tcp"},
+	{Key: keyPort, Type: xlator.TypeInt, Default: strconv.Itoa(transport.DefaultPort), Min: 1, Max: 65535,
+		Help: "the server's TCP port"},
+	{Key: keySubvolume, Type: xlator.TypeString, Required: true,
+		Help: "the name of the volume the server exports to use"},
+	{Key: keyConnectPath, Type: xlator.TypePath,
+		Help: "the server's unix socket (transport-type unix)"},
+	{Key: keyPingTimeout, Type: xlator.TypeDuration, Default: "5s", Min: 200, Max: 3600_000,
+		Help: "a server that answers nothing (not even a ping) for this long is taken as dead: fops fail with ENOTCONN and child-down goes up"},
+	{Key: keyMaxBackoff, Type: xlator.TypeDuration, Default: "2s", Min: 100, Max: 600_000,
+		Help: "the longest wait between two reconnection attempts (the wait starts at 100ms and doubles)"},
+	{Key: keyUsername, Type: xlator.TypeString,
+		Help: "the user to log in as (the server's auth.login)"},
+	{Key: keyPassword, Type: xlator.TypeString,
+		Help: "the password of username"},
+}, transport.TLSOptions("client")...)
+
+// Client is a protocol/client translator.
+type Client struct {
+	xlator.Leaf
+
+	network, address string // "tcp" and host:port, or "unix" and a path
+	subvol           string
+	username         string
+	password         string
+	tlsConf          *tls.Config
+	pingTimeout      time.Duration
+	maxBackoff       time.Duration
+	process          string
+
+	ctl sync.Mutex // orders the events the client emits
+
+	mu     sync.Mutex
+	sess   *session // nil while disconnected
+	gen    uint64
+	fds    map[*xlator.FD]*remoteFD
+	state  xlator.Event // the last event emitted; 0 before the first
+	status string       // why it is down, for logs
+	stop   chan struct{}
+	done   chan struct{} // closed when run ends (or Start failed)
+
+	started bool // Start was called: Fini must wait for done
+}
+
+// New builds a protocol/client from cfg.
+func New(cfg *xlator.Config) (xlator.Translator, error) {
+	o := cfg.Options
+	c := &Client{
+		Leaf:        xlator.NewLeaf(cfg),
+		subvol:      o.String(keySubvolume),
+		username:    o.String(keyUsername),
+		password:    o.String(keyPassword),
+		pingTimeout: o.Duration(keyPingTimeout),
+		maxBackoff:  o.Duration(keyMaxBackoff),
+		fds:         map[*xlator.FD]*remoteFD{},
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
+	}
+	host, _ := os.Hostname()
+	c.process = fmt.Sprintf("%s:%d", host, os.Getpid())
+	switch o.String(transport.KeyType) {
+	case "unix":
+		c.network, c.address = "unix", o.String(keyConnectPath)
+		if c.address == "" {
+			return nil, fmt.Errorf("transport-type unix needs %s", keyConnectPath)
+		}
+	default:
+		h := o.String(keyHost)
+		if h == "" {
+			return nil, fmt.Errorf("%s is required with transport-type tcp", keyHost)
+		}
+		c.network, c.address = "tcp", net.JoinHostPort(h, strconv.Itoa(int(o.Int(keyPort))))
+	}
+	if (c.username == "") != (c.password == "") {
+		return nil, fmt.Errorf("give both %s and %s, or neither", keyUsername, keyPassword)
+	}
+	files, on, err := transport.TLSFilesFrom(o)
+	if err != nil {
+		return nil, err
+	}
+	if on {
+		if c.tlsConf, err = files.ClientConfig(); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Addr is the server's address as the client names it in messages.
+func (c *Client) Addr() string { return c.address }
+
+// Start makes the first connection attempt. A refusal by the server
+// (authentication, unknown subvolume, TLS mismatch) fails Start, since
+// retrying cannot help; an unreachable server only sends child-down up
+// the graph, and the client keeps trying in the background.
+func (c *Client) Start(ctx context.Context) error {
+	c.mu.Lock()
+	c.started = true
+	c.mu.Unlock()
+	s, err := c.connect(ctx)
+	var refused *RefusedError
+	if errors.As(err, &refused) {
+		close(c.done)
+		return err
+	}
+	go c.run(s, err)
+	return nil
+}
+
+// run keeps the client connected until Fini: it announces the state of
+// the first attempt, then waits on each session, reconnecting with
+// backoff when one ends.
+func (c *Client) run(s *session, err error) {
+	defer close(c.done)
+	backoff := 100 * time.Millisecond
+	for {
+		if err == nil {
+			backoff = 100 * time.Millisecond
+			c.established(s)
+			select {
+			case <-s.dead:
+				err = s.err
+			case <-c.stop:
+				s.fail(errors.New("client stopped"))
+				return
+			}
+			c.lost(s, err)
+		} else {
+			c.down(err)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-c.stop:
+			return
+		}
+		backoff = min(backoff*2, c.maxBackoff)
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-c.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		s, err = c.connect(ctx)
+		cancel()
+	}
+}
+
+// established reopens the open files on s, makes s current and
+// announces child-up.
+func (c *Client) established(s *session) {
+	go s.readLoop()
+	go s.pingLoop(c.pingTimeout)
+	c.reopen(s)
+	c.ctl.Lock()
+	defer c.ctl.Unlock()
+	c.mu.Lock()
+	c.sess = s
+	prev := c.state
+	c.state = xlator.EventChildUp
+	c.status = ""
+	c.mu.Unlock()
+	c.Log().Info("connected", "server", c.address, "subvolume", c.subvol, "generation", s.gen)
+	if prev != xlator.EventChildUp {
+		c.Emit(xlator.EventChildUp)
+	}
+}
+
+// lost forgets s and announces child-down.
+func (c *Client) lost(s *session, err error) {
+	c.mu.Lock()
+	if c.sess == s {
+		c.sess = nil
+	}
+	c.mu.Unlock()
+	c.Log().Warn("disconnected", "server", c.address, "subvolume", c.subvol, "err", err)
+	c.down(err)
+}
+
+// down announces child-down unless already down; a new reason is logged.
+func (c *Client) down(err error) {
+	c.ctl.Lock()
+	defer c.ctl.Unlock()
+	c.mu.Lock()
+	prev, prevStatus := c.state, c.status
+	c.state = xlator.EventChildDown
+	c.status = err.Error()
+	c.mu.Unlock()
+	if c.status != prevStatus {
+		c.Log().Error("cannot reach the server; retrying", "server", c.address, "subvolume", c.subvol, "err", err)
+	}
+	if prev != xlator.EventChildDown {
+		c.Emit(xlator.EventChildDown)
+	}
+}
+
+// current returns the live session, or an ENOTCONN error naming the server.
+func (c *Client) current() (*session, error) {
+	c.mu.Lock()
+	s := c.sess
+	c.mu.Unlock()
+	if s == nil {
+		return nil, &xlator.OpError{Op: "protocol/client", Path: c.address, Err: errNotConnected}
+	}
+	return s, nil
+}
+
+// Fini stops reconnecting and closes the connection.
+func (c *Client) Fini() error {
+	c.mu.Lock()
+	started := c.started
+	c.mu.Unlock()
+	select {
+	case <-c.stop:
+	default:
+		close(c.stop)
+	}
+	if started {
+		<-c.done
+	}
+	c.mu.Lock()
+	s := c.sess
+	c.sess = nil
+	c.mu.Unlock()
+	if s != nil {
+		s.fail(errors.New("client stopped"))
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/loom-fs/loom/translators/protocol/wire"
+	"github.com/loom-fs/loom/xlator"
+)
+
+// session is one established connection to the server. Requests are
+// written by the calling goroutines (one frame at a time); one reader
+// goroutine matches replies to their requests by id, in any order.
+type session struct {
+	nc   net.Conn
+	br   *bufio.Reader
+	gen  uint64 // the client's connection generation; fds opened on it carry it
+	addr string
+
+	wmu sync.Mutex // one frame at a time on the socket
+
+	mu      sync.Mutex
+	pending map[uint64]*pending
+	nextID  uint64
+	err     error // why it ended, once dead is closed
+
+	dead     chan struct{}
+	lastRecv atomic.Int64 // unix nanoseconds of the last frame received
+}
+
+// pending is a request waiting for its reply.
+type pending struct {
+	op   wire.Op
+	dest []byte // a read's destination: the reply's data goes straight here
+	done chan struct{}
+	rep  wire.Reply
+	err  error
+}
+
+func newSession(nc net.Conn, br *bufio.Reader, gen uint64, addr string) *session {
+	s := &session{nc: nc, br: br, gen: gen, addr: addr, pending: map[uint64]*pending{}, dead: make(chan struct{})}
+	s.lastRecv.Store(time.Now().UnixNano())
+	return s
+}
+
+// fail ends the session once: the socket is closed and every waiting
+// request ends with ENOTCONN.
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	select {
+	case <-s.dead:
+		s.mu.Unlock()
+		return
+	default:
+	}
+	s.err = err
+	close(s.dead)
+	waiting := s.pending
+	s.pending = map[uint64]*pending{}
+	s.mu.Unlock()
+	s.nc.Close()
+	for _, p := range waiting {
+		p.err = s.notConnected()
+		close(p.done)
+	}
+}
+
+// notConnected is the error of a request the session could not complete.
+func (s *session) notConnected() error {
+	return &xlator.OpError{Op: "protocol/client", Path: s.addr, Err: syscall.ENOTCONN}
+}
+
+// roundTrip sends req and waits for its reply. For a read, dest receives
+// the data directly from the socket. If ctx ends first, the server is
+// told to cancel the request and EINTR is returned; the reader never
+// writes into dest after roundTrip has returned.
+func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte) (*wire.Reply, error) {
+	p := &pending{op: req.Op, dest: dest, done: make(chan struct{})}
+	s.mu.Lock()
+	if s.pending == nil || isClosed(s.dead) {
+		s.mu.Unlock()
+		return nil, s.notConnected()
+	}
+	s.nextID++
+	id := s.nextID
+	s.pending[id] = p
+	s.mu.Unlock()
+
+	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
+	payload := wire.RequestPayload(req)
+	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize + len(payload)), Kind: wire.KindRequest, Op: req.Op, ID: id}
+	if err := s.write(h, buf, payload); err != nil {
+		s.fail(fmt.Errorf("sending %s to %s: %w", req.Op, s.addr, err))
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		s.mu.Lock()
+		if s.pending[id] == p {
+			delete(s.pending, id)
+			s.mu.Unlock()
+			s.write(wire.Header{Kind: wire.KindCancel, ID: id}, nil, nil)
+			return nil, syscall.EINTR
+		}
+		s.mu.Unlock()
+		<-p.done // the reader has it: it finishes soon, or the session fails
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	if p.rep.Errno != 0 {
+		return &p.rep, p.rep.Errno
+	}
+	return &p.rep, nil
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// write sends one frame; buf has room for the header at its start (nil
+// for a bodiless frame) and payload follows it.
+func (s *session) write(h wire.Header, buf, payload []byte) error {
+	if buf == nil {
+		buf = make([]byte, wire.HeaderSize)
+	}
+	h.Put(buf)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if len(payload) == 0 {
+		_, err := s.nc.Write(buf)
+		return err
+	}
+	bufs := net.Buffers{buf, payload}
+	_, err := bufs.WriteTo(s.nc)
+	return err
+}
+
+// readLoop receives frames until the connection fails.
+func (s *session) readLoop() {
+	hb := make([]byte, wire.HeaderSize)
+	for {
+		h, err := wire.ReadHeader(s.br, hb)
+		if err != nil {
+			s.fail(fmt.Errorf("reading from %s: %w", s.addr, err))
+			return
+		}
+		s.lastRecv.Store(time.Now().UnixNano())
+		switch h.Kind {
+		case wire.KindPong:
+			continue
+		case wire.KindReply:
+		default:
+			s.fail(fmt.Errorf("protocol error from %s: a %s frame", s.addr, h.Kind))
+			return
+		}
+		s.mu.Lock()
+		p := s.pending[h.ID]
+		delete(s.pending, h.ID)
+		s.mu.Unlock()
+		if p == nil { // cancelled: skip its body
+			if _, err := io.CopyN(io.Discard, s.br, int64(h.Len)); err != nil {
+				s.fail(fmt.Errorf("reading from %s: %w", s.addr, err))
+				return
+			}
+			continue
+		}
+		if err := s.receive(h, p); err != nil {
+			p.err = &xlator.OpError{Op: "protocol/client", Path: s.addr, Err: syscall.EIO}
+			close(p.done)
+			s.fail(fmt.Errorf("protocol error from %s: %w", s.addr, err))
+			return
+		}
+		close(p.done)
+	}
+}
+
+// receive reads the body of p's reply.
+func (s *session) receive(h wire.Header, p *pending) error {
+	if h.Op != p.op {
+		return fmt.Errorf("reply of %s to a %s request", h.Op, p.op)
+	}
+	if h.Op == wire.OpRead {
+		return s.receiveRead(h, p)
+	}
+	body := make([]byte, h.Len)
+	if _, err := io.ReadFull(s.br, body); err != nil {
+		return err
+	}
+	return wire.DecodeReply(h.Op, body, &p.rep)
+}
+
+// receiveRead reads a read reply's data straight into the caller's
+// destination.
+func (s *session) receiveRead(h wire.Header, p *pending) error {
+	if h.Len < 4 {
+		return wire.ErrShort
+	}
+	var b [8]byte
+	if _, err := io.ReadFull(s.br, b[:4]); err != nil {
+		return err
+	}
+	errno := binary.LittleEndian.Uint32(b[:4])
+	if errno != 0 {
+		if h.Len != 4 || errno > 4095 {
+			return errors.New("malformed read error reply")
+		}
+		p.rep.Errno = syscall.Errno(errno)
+		return nil
+	}
+	if h.Len < 8 {
+		return wire.ErrShort
+	}
+	if _, err := io.ReadFull(s.br, b[4:8]); err != nil {
+		return err
+	}
+	n := binary.LittleEndian.Uint32(b[4:8])
+	if int64(n) != int64(h.Len)-8 || int(n) > len(p.dest) {
+		return fmt.Errorf("read reply of %d bytes for a %d-byte read", n, len(p.dest))
+	}
+	if _, err := io.ReadFull(s.br, p.dest[:n]); err != nil {
+		return err
+	}
+	p.rep.N = int64(n)
+	return nil
+}
+
+// pingLoop sends a ping every interval and fails the session when
+// nothing has come back for timeout.
+func (s *session) pingLoop(timeout time.Duration) {
+	interval := max(timeout/4, 50*time.Millisecond)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.dead:
+			return
+		case <-t.C:
+		}
+		if since := time.Since(time.Unix(0, s.lastRecv.Load())); since > timeout {
+			s.fail(fmt.Errorf("%s did not answer for %v (ping-timeout %v)", s.addr, since.Round(time.Millisecond), timeout))
+			return
+		}
+		if err := s.write(wire.Header{Kind: wire.KindPing}, nil, nil); err != nil {
+			s.fail(fmt.Errorf("pinging %s: %w", s.addr, err))
+			return
+		}
+	}
+}
