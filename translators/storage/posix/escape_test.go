@@ -74,7 +74,8 @@ func TestEscapesRefused(t *testing.T) {
 	}
 }
 
-// Paths up to PATH_MAX-1 (4095 bytes) relative to the mount work.
+// Paths up to PATH_MAX-1 (4095 bytes) relative to the mount work: with the
+// leading slash the brick sees 4096 bytes.
 func TestLongPaths(t *testing.T) {
 	p, _ := newBrick(t)
 	comp := strings.Repeat("a", 100)
@@ -85,7 +86,7 @@ func TestLongPaths(t *testing.T) {
 	}
 	last := strings.Repeat("f", maxPath-len(path)-1)
 	full := path + "/" + last
-	if len(full) != 4095 {
+	if len(full) != 4096 {
 		t.Fatalf("test path is %d bytes", len(full))
 	}
 	createFile(t, p, full, []byte("deep"))
