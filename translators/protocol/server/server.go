@@ -176,7 +176,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	ln, err := net.Listen(s.network, s.address)
 	if err != nil {
-		return fmt.Errorf("listen on %s %s: %w", s.network, s.address, err)
+		return fmt.Errorf("%w (is another server using it?)", err)
 	}
 	s.mu.Lock()
 	s.ln = ln
