@@ -27,6 +27,16 @@ type bridge struct {
 	attrTimeout     time.Duration
 	negativeTimeout time.Duration
 
+	// backer is the top's passthrough capability, nil when the top has
+	// none or passthrough is off; server registers its descriptors with
+	// the kernel (set by Mount before serving).
+	backer xlator.BackingFiler
+	server *gofuse.Server
+	// noBacking is set once the kernel refused a backing descriptor
+	// (no privilege, no CAP_PASSTHROUGH, a brick on a stacked file
+	// system): from then on files open without passthrough.
+	noBacking atomic.Bool
+
 	// dotsMode remembers whether the graph's Readdir returns "." and
 	// "..": dotsUnknown until the first listing from the start.
 	dotsMode atomic.Int32
@@ -34,7 +44,12 @@ type bridge struct {
 
 // newBridge returns a bridge serving top with o (defaults applied).
 func newBridge(top xlator.Translator, o Options) *bridge {
+	var backer xlator.BackingFiler
+	if bf, ok := top.(xlator.BackingFiler); ok && !o.NoPassthrough {
+		backer = bf
+	}
 	return &bridge{
+		backer:          backer,
 		RawFileSystem:   gofuse.NewDefaultRawFileSystem(),
 		top:             top,
 		opts:            o,

@@ -22,11 +22,12 @@ func (b *bridge) Open(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse.Ope
 		return o.status(err)
 	}
 	out.OpenFlags = 0
-	if b.keepCache(o, n, fd) {
+	backing := b.passthrough(n, fd, out)
+	if !backing && b.keepCache(o, n, fd) {
 		out.OpenFlags = gofuse.FOPEN_KEEP_CACHE
 	}
 	b.inodes.openHandle(n, fd)
-	out.Fh = b.handles.add(&handle{fd: fd, node: n})
+	out.Fh = b.handles.add(&handle{fd: fd, node: n, backing: backing})
 	return gofuse.OK
 }
 
@@ -70,10 +71,11 @@ func (b *bridge) Create(cancel <-chan struct{}, in *gofuse.CreateIn, name string
 	}
 	n := b.inodes.add(in.NodeId, name, st.GFID)
 	b.fillEntry(&out.EntryOut, n, &st)
-	b.inodes.openHandle(n, fd)
-	out.Fh = b.handles.add(&handle{fd: fd, node: n})
 	// A new file has no cached pages to distrust.
 	out.OpenFlags = gofuse.FOPEN_KEEP_CACHE
+	backing := b.passthrough(n, fd, &out.OpenOut)
+	b.inodes.openHandle(n, fd)
+	out.Fh = b.handles.add(&handle{fd: fd, node: n, backing: backing})
 	return gofuse.OK
 }
 
@@ -193,6 +195,9 @@ func (b *bridge) Release(cancel <-chan struct{}, in *gofuse.ReleaseIn) {
 	}
 	if err := b.top.Release(&o.ctx, &o.call, hd.fd); err != nil {
 		b.log.Warn("release failed", "path", hd.fd.Loc.Path, "err", err)
+	}
+	if hd.backing {
+		b.dropBacking(hd.node)
 	}
 	b.inodes.closeHandle(hd.node, hd.fd)
 }

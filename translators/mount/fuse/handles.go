@@ -11,6 +11,9 @@ import (
 type handle struct {
 	fd   *xlator.FD
 	node *inode
+	// backing: the kernel serves this handle's I/O from the backing
+	// file (FUSE passthrough); its release drops the node's backing id.
+	backing bool
 
 	// For directories: whether the graph's listing lacks "." and ".."
 	// (the bridge adds them and shifts the graph's cookies by two).

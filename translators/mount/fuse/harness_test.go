@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +33,10 @@ type serveConfig struct {
 	Brick      string
 	Mountpoint string
 	Options    string // a -o list for ParseMountOptions
+	// CountIO puts a translator that counts Read and Write fops on top
+	// of the brick (it forwards the brick's passthrough capability);
+	// SIGUSR2 makes the child print "io READS WRITES".
+	CountIO bool
 }
 
 func TestMain(m *testing.M) {
@@ -64,18 +69,24 @@ func serve(cfgJSON string) int {
 		fmt.Fprintln(os.Stderr, "start:", err)
 		return 2
 	}
+	top := g.Top()
+	var counter *countIO
+	if cfg.CountIO {
+		counter = newCountIO(top)
+		top = counter
+	}
 	o := Options{Log: log}
 	if err := ParseMountOptions(cfg.Options, &o); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	m, err := Mount(g.Top(), cfg.Mountpoint, o)
+	m, err := Mount(top, cfg.Mountpoint, o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
 	unmounted := make(chan struct{})
 	go func() { m.Wait(); close(unmounted) }()
 	fmt.Println("ready")
@@ -86,6 +97,14 @@ func serve(cfgJSON string) int {
 		case s := <-sigs:
 			if s == syscall.SIGUSR1 {
 				fmt.Printf("inodes %d\n", m.Inodes())
+				continue
+			}
+			if s == syscall.SIGUSR2 {
+				if counter == nil {
+					fmt.Println("io -1 -1")
+				} else {
+					fmt.Printf("io %d %d\n", counter.reads.Load(), counter.writes.Load())
+				}
 				continue
 			}
 			if err := m.Unmount(); err != nil {
@@ -113,6 +132,14 @@ type testMount struct {
 // test ends.
 func startMount(t *testing.T, brick, opts string) *testMount {
 	t.Helper()
+	return startServe(t, serveConfig{Brick: brick, Options: opts})
+}
+
+// startServe is startMount with the whole child configuration (its
+// Mountpoint is chosen here).
+func startServe(t *testing.T, cfg serveConfig) *testMount {
+	t.Helper()
+	brick := cfg.Brick
 	if os.Geteuid() != 0 {
 		t.Skip("real-mount tests need root (direct mount and trusted xattrs)")
 	}
@@ -123,9 +150,10 @@ func startMount(t *testing.T, brick, opts string) *testMount {
 		brick = t.TempDir()
 	}
 	m := &testMount{dir: t.TempDir(), brick: brick, lines: make(chan string, 16), exited: make(chan struct{})}
-	cfg, _ := json.Marshal(serveConfig{Brick: brick, Mountpoint: m.dir, Options: opts})
+	cfg.Brick, cfg.Mountpoint = brick, m.dir
+	cfgJSON, _ := json.Marshal(cfg)
 	m.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	m.cmd.Env = append(os.Environ(), serveEnv+"="+string(cfg))
+	m.cmd.Env = append(os.Environ(), serveEnv+"="+string(cfgJSON))
 	m.cmd.Stderr = os.Stderr
 	out, err := m.cmd.StdoutPipe()
 	if err != nil {
@@ -211,6 +239,56 @@ func (m *testMount) inodes(t *testing.T) int {
 		t.Fatal("no inode count within 10s")
 	}
 	return 0
+}
+
+// ioCounts asks the child how many Read and Write fops reached the
+// graph (the mount must have been started with CountIO).
+func (m *testMount) ioCounts(t *testing.T) (reads, writes int64) {
+	t.Helper()
+	m.cmd.Process.Signal(syscall.SIGUSR2)
+	select {
+	case l := <-m.lines:
+		if _, err := fmt.Sscanf(l, "io %d %d", &reads, &writes); err != nil || reads < 0 {
+			t.Fatalf("server said %q", l)
+		}
+		return reads, writes
+	case <-time.After(10 * time.Second):
+		t.Fatal("no I/O counts within 10s")
+	}
+	return 0, 0
+}
+
+// countIO counts the Read and Write fops that reach it and passes every
+// fop to its child; it forwards the child's passthrough capability, as a
+// translator that needs to see no I/O may.
+type countIO struct {
+	xlator.Base
+	reads, writes atomic.Int64
+}
+
+func newCountIO(child xlator.Translator) *countIO {
+	c := &countIO{Base: xlator.NewBase(&xlator.Config{Name: "count", Type: "test/count-io",
+		Children: []xlator.Translator{child}})}
+	xlator.Attach(c)
+	return c
+}
+
+func (c *countIO) Read(ctx context.Context, call *xlator.Call, fd *xlator.FD, dest []byte, off int64) (int, error) {
+	c.reads.Add(1)
+	return c.Base.Read(ctx, call, fd, dest, off)
+}
+
+func (c *countIO) Write(ctx context.Context, call *xlator.Call, fd *xlator.FD, data []byte, off int64) (int, error) {
+	c.writes.Add(1)
+	return c.Base.Write(ctx, call, fd, data, off)
+}
+
+func (c *countIO) BackingFile(fd *xlator.FD) (int, bool) {
+	bf, ok := c.FirstChild().(xlator.BackingFiler)
+	if !ok {
+		return -1, false
+	}
+	return bf.BackingFile(fd)
 }
 
 // path returns name inside the mount.

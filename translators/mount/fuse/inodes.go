@@ -32,6 +32,14 @@ type inode struct {
 	attrMu sync.Mutex
 	mtime  xlator.Timespec
 	size   uint64
+
+	// backing is the kernel's id of the backing file of this node's
+	// passthrough handles (0: none), and backingRefs how many handles
+	// use it: the kernel allows one backing file per inode at a time.
+	// Guarded by backingMu, which is held across the registration.
+	backingMu   sync.Mutex
+	backing     int32
+	backingRefs int32
 }
 
 // link is one (parent, name) an inode is known under.

@@ -52,10 +52,16 @@ func Mount(top xlator.Translator, mountpoint string, o Options) (*Session, error
 	}
 	b := newBridge(top, o)
 	mo := mountOptions(o, os.Geteuid() == 0)
+	if b.backer == nil {
+		// Nothing to pass through: do not ask the kernel for it, which
+		// would also forbid stacking another file system on the mount.
+		mo.DisabledCapabilities |= gofuse.CAP_PASSTHROUGH
+	}
 	srv, err := gofuse.NewServer(b, abs, mo)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %s", abs, oneLine(err))
 	}
+	b.server = srv
 	m := &Session{mountpoint: abs, server: srv, bridge: b, direct: mo.DirectMount, done: make(chan struct{})}
 	go func() {
 		srv.Serve()

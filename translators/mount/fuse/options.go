@@ -29,6 +29,10 @@ type Options struct {
 	// GroupsTimeout is how long resolved groups of one PID are reused
 	// (GlusterFS's gid-timeout); default 1s.
 	GroupsTimeout time.Duration
+	// NoPassthrough turns FUSE passthrough off: every read and write
+	// then goes through the graph, even when its top offers the open
+	// file's descriptor (xlator.BackingFiler).
+	NoPassthrough bool
 }
 
 // defaults of Options fields left zero.
@@ -70,7 +74,8 @@ func orDefault(d, def time.Duration) time.Duration {
 // allow_other, default_permissions, fsname=, entry_timeout=,
 // attr_timeout=, negative_timeout= (seconds, as GlusterFS's fuse options;
 // fractions allowed; a timeout of 0 is stored as -1, "no caching"),
-// resolve_groups, gid_timeout= (seconds), everything else goes to Extra.
+// resolve_groups, gid_timeout= (seconds), passthrough=on|off, everything
+// else goes to Extra.
 // It returns an error naming an option it cannot parse.
 func ParseMountOptions(list string, o *Options) error {
 	for _, item := range strings.Split(list, ",") {
@@ -96,6 +101,15 @@ func ParseMountOptions(list string, o *Options) error {
 			o.DefaultPermissions = true
 		case "resolve_groups":
 			o.ResolveGroups = true
+		case "passthrough":
+			switch val {
+			case "on":
+				o.NoPassthrough = false
+			case "off":
+				o.NoPassthrough = true
+			default:
+				return fmt.Errorf("mount option %q: passthrough is on or off", item)
+			}
 		case "fsname":
 			if !hasVal || val == "" {
 				return fmt.Errorf("mount option %q: fsname needs a value (fsname=NAME)", item)

@@ -32,6 +32,12 @@ func TestParseMountOptions(t *testing.T) {
 	if o.ReadOnly || !o.ResolveGroups || o.GroupsTimeout != 500*time.Millisecond {
 		t.Fatalf("rw,resolve_groups,gid_timeout: got %+v", o)
 	}
+	if err := ParseMountOptions("passthrough=off", &o); err != nil || !o.NoPassthrough {
+		t.Fatalf("passthrough=off: NoPassthrough %v, %v", o.NoPassthrough, err)
+	}
+	if err := ParseMountOptions("passthrough=on", &o); err != nil || o.NoPassthrough {
+		t.Fatalf("passthrough=on: NoPassthrough %v, %v", o.NoPassthrough, err)
+	}
 }
 
 func TestParseMountOptionsErrors(t *testing.T) {
@@ -41,6 +47,8 @@ func TestParseMountOptionsErrors(t *testing.T) {
 		{"negative_timeout=-1", "negative_timeout=-1"},
 		{"fsname=", "fsname"},
 		{"ro=1", `"ro=1"`},
+		{"passthrough", "passthrough"},
+		{"passthrough=yes", "passthrough=yes"},
 	} {
 		var o Options
 		err := ParseMountOptions(tc.in, &o)

@@ -45,6 +45,17 @@ func (p *Posix) track(fd *xlator.FD, ufd int, g xlator.GFID) {
 	fd.SetCtx(p, &handle{fd: ufd, gfid: g})
 }
 
+// BackingFile returns the descriptor of an open file (not a directory),
+// so that the FUSE bridge can hand it to the kernel for passthrough I/O
+// (xlator.BackingFiler). It stays valid until fd is released.
+func (p *Posix) BackingFile(fd *xlator.FD) (int, bool) {
+	h, ok := fd.Ctx(p).(*handle)
+	if !ok || h.dir != nil {
+		return -1, false
+	}
+	return h.fd, true
+}
+
 // Open opens fd.Loc with fd.Flags (O_APPEND, O_DIRECT, O_TRUNC... pass
 // through; O_CREAT does not).
 func (p *Posix) Open(ctx context.Context, c *xlator.Call, fd *xlator.FD) error {

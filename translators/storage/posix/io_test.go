@@ -222,3 +222,33 @@ func TestStatfs(t *testing.T) {
 		t.Fatalf("statfs %+v, disk %+v", s, want)
 	}
 }
+
+// TestBackingFile checks the descriptor handed out for FUSE passthrough:
+// it is the open file itself, directories have none, and a released FD
+// has none.
+func TestBackingFile(t *testing.T) {
+	p, _ := newBrick(t)
+	createFile(t, p, "/f", []byte("passthrough"))
+	fd := xlator.NewFD(loc("/f"), uint32(os.O_RDONLY), false)
+	ok(t, p.Open(bg, root, fd))
+	ufd, has := p.BackingFile(fd)
+	if !has {
+		t.Fatal("no backing file for an open file")
+	}
+	buf := make([]byte, 32)
+	n, err := unix.Pread(ufd, buf, 0)
+	if err != nil || string(buf[:n]) != "passthrough" {
+		t.Fatalf("pread on the backing fd: %q, %v", buf[:n], err)
+	}
+	ok(t, p.Release(bg, root, fd))
+	if _, has := p.BackingFile(fd); has {
+		t.Fatal("backing file of a released FD")
+	}
+
+	dir := xlator.NewFD(loc("/"), uint32(os.O_RDONLY), true)
+	ok(t, p.Opendir(bg, root, dir))
+	defer p.Releasedir(bg, root, dir)
+	if _, has := p.BackingFile(dir); has {
+		t.Fatal("backing file of a directory")
+	}
+}

@@ -28,6 +28,9 @@ var Options = []xlator.OptionDef{
 		Help: "xattr namespace for Loom's metadata (GFIDs, changelogs): auto means trusted when running as root, user otherwise"},
 }
 
+// Posix offers its open files to the kernel for FUSE passthrough.
+var _ xlator.BackingFiler = (*Posix)(nil)
+
 func init() {
 	xlator.Register(xlator.Descriptor{
 		Type:        TypeName,
