@@ -17,7 +17,8 @@ import (
 
 // serve builds and starts the graph, mounts its top on mountpoint, calls
 // ready once the mount is in place, and then serves until the mount ends
-// (umount, or SIGINT/SIGTERM, which unmount). Everything it set up is
+// (umount, or SIGINT/SIGTERM/SIGHUP, which unmount, even when they come
+// while mounting). Everything it set up is
 // undone on every path out.
 func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, opts fuse.Options, daemonChild bool, ready func()) (err error) {
 	level, _ := parseLevel(mf.logLevel)
@@ -59,11 +60,20 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 		defer stop()
 	}
 
+	st, ctx := newStopper(ctx, log)
+	defer st.stop()
+	interrupted := func() error {
+		return fmt.Errorf("interrupted by %v before the mount was ready", st.signal())
+	}
+
 	g, err := xlator.Build(specs, xlator.BuildOptions{Top: mf.volumeName, Log: log})
 	if err != nil {
 		return err
 	}
 	if err := g.Start(ctx); err != nil {
+		if st.signal() != nil {
+			return interrupted()
+		}
 		return err // Start stops the graph on failure
 	}
 	upCtx, cancel := context.WithTimeout(ctx, mf.upTimeout)
@@ -71,6 +81,9 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 	cancel()
 	if err != nil {
 		g.Stop()
+		if st.signal() != nil {
+			return interrupted()
+		}
 		return fmt.Errorf("volume %q did not come up within %v: %w", top, mf.upTimeout, err)
 	}
 
@@ -88,25 +101,8 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 	log.Info("serving", "volfile", mf.volfile, "top", top, "mountpoint", mountpoint, "pid", os.Getpid(), "version", Version,
 		"allow_other", opts.AllowOther, "default_permissions", opts.DefaultPermissions, "read_only", opts.ReadOnly)
 	ready()
-
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case sig := <-sigs:
-			log.Info("signal received; unmounting", "signal", sig.String())
-			// Unmount detaches lazily if the mount is busy, so a
-			// signal always ends the mount.
-			if err := m.Unmount(); err != nil {
-				log.Error("unmount failed", "mountpoint", mountpoint, "err", err)
-			}
-		case <-done:
-		}
-	}()
+	st.mounted(m, mountpoint)
 	m.Wait()
-	close(done)
 	log.Info("unmounted; stopping the graph", "mountpoint", mountpoint)
 	if err := g.Stop(); err != nil {
 		return err
