@@ -1,9 +1,14 @@
 package client_test
 
 import (
+	"context"
+	"log/slog"
 	"net"
+	"os"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/loom-fs/loom/translators/protocol/client"
 	"github.com/loom-fs/loom/translators/protocol/server"
@@ -58,4 +63,41 @@ func startClient(t *testing.T, s *server.Server, clientOpts ...string) *client.C
 	return xlatortest.Build(t, []xlator.VolumeSpec{clientSpec(t, s, clientOpts...)}).Top().(*client.Client)
 }
 
-var _ = strconv.Itoa
+// quietLog logs errors only, for graphs expected to fail.
+func quietLog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+// writeAndRead creates a file through c, writes and reads it back.
+func writeAndRead(t *testing.T, c xlator.Translator) {
+	t.Helper()
+	ctx := context.Background()
+	call := xlator.RootCall()
+	fd := xlator.NewFD(xlator.RootLoc().Child("f-"+strconv.FormatInt(time.Now().UnixNano(), 36)), syscall.O_RDWR|syscall.O_CREAT, false)
+	fd.Loc.GFID = xlator.NewGFID()
+	if _, err := c.Create(ctx, call, fd, 0o644, 0); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	defer c.Release(ctx, call, fd)
+	data := []byte("through the wire")
+	if n, err := c.Write(ctx, call, fd, data, 0); err != nil || n != len(data) {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	buf := make([]byte, 100)
+	n, err := c.Read(ctx, call, fd, buf, 0)
+	if err != nil || string(buf[:n]) != string(data) {
+		t.Fatalf("read: %q, %v", buf[:n], err)
+	}
+}
+
+// waitFor polls cond for up to d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

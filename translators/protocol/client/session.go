@@ -104,14 +104,26 @@ func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte)
 	select {
 	case <-p.done:
 	case <-ctx.Done():
+		undo := unlockOf(req)
 		s.mu.Lock()
-		if s.pending[id] == p {
+		if s.pending[id] == p && undo == nil {
 			delete(s.pending, id)
 			s.mu.Unlock()
 			s.write(wire.Header{Kind: wire.KindCancel, ID: id}, nil, nil)
 			return nil, syscall.EINTR
 		}
 		s.mu.Unlock()
+		if undo != nil {
+			// A lock wait: the server may grant it before it sees
+			// the cancel. Wait for its answer (prompt once it has
+			// the cancel) and give back a lock granted too late.
+			s.write(wire.Header{Kind: wire.KindCancel, ID: id}, nil, nil)
+			<-p.done
+			if p.err == nil && p.rep.Errno == 0 {
+				s.roundTrip(context.WithoutCancel(ctx), undo, nil)
+			}
+			return nil, syscall.EINTR
+		}
 		<-p.done // the reader has it: it finishes soon, or the session fails
 	}
 	if p.err != nil {
@@ -260,4 +272,21 @@ func (s *session) pingLoop(timeout time.Duration) {
 			return
 		}
 	}
+}
+
+// unlockOf returns the request that undoes a waiting lock request, or
+// nil for any other request.
+func unlockOf(req *wire.Request) *wire.Request {
+	u := *req
+	switch {
+	case (req.Op == wire.OpLk || req.Op == wire.OpInodelk || req.Op == wire.OpFinodelk) &&
+		xlator.LkCmd(req.Cmd) == xlator.LkSetWait:
+		u.Cmd = uint32(xlator.LkSet)
+		u.Lock.Type = xlator.Unlock
+	case (req.Op == wire.OpEntrylk || req.Op == wire.OpFentrylk) && xlator.EntrylkCmd(req.Cmd) == xlator.EntryLock:
+		u.Cmd = uint32(xlator.EntryUnlock)
+	default:
+		return nil
+	}
+	return &u
 }

@@ -259,6 +259,10 @@ func (c *conn) handle(ctx context.Context, h wire.Header, body []byte, cost int6
 	case err != nil:
 		c.log.Warn("malformed request", "op", h.Op.String(), "err", err)
 		rep.Errno = syscall.EINVAL
+	case ctx.Err() != nil:
+		// Cancelled before it started: a lock must not be granted
+		// to a caller that has already given up.
+		rep.Errno = syscall.EINTR
 	case req.Op == wire.OpRead && !c.budget.acquire(ctx, int64(req.Count)):
 		rep.Errno = syscall.EINTR
 	default:
@@ -267,6 +271,7 @@ func (c *conn) handle(ctx context.Context, h wire.Header, body []byte, cost int6
 		}
 		req.Call.Client = c.id
 		c.dispatch(ctx, &req, &rep)
+
 	}
 	out := wire.AppendReply(make([]byte, wire.HeaderSize, 256), h.Op, &rep)
 	payload := wire.ReplyPayload(h.Op, &rep)

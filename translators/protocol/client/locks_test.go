@@ -1,0 +1,91 @@
+package client_test
+
+import (
+	"context"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/loom-fs/loom/translators/features/locks"
+	"github.com/loom-fs/loom/translators/protocol/client"
+	"github.com/loom-fs/loom/translators/protocol/server"
+	"github.com/loom-fs/loom/xlator"
+	"github.com/loom-fs/loom/xlator/xlatortest"
+)
+
+// startLockServer exports storage/posix under features/locks as "brick".
+func startLockServer(t *testing.T) *server.Server {
+	t.Helper()
+	specs := []xlator.VolumeSpec{
+		xlatortest.PosixSpec("posix", t.TempDir()),
+		{Name: "brick", Type: "features/locks", Subvolumes: []xlator.SubvolumeRef{{Name: "posix"}}},
+		{Name: "server", Type: server.Type, Subvolumes: []xlator.SubvolumeRef{{Name: "brick"}},
+			Options: opts("transport.socket.listen-address", "127.0.0.1", "transport.socket.listen-port", "0")},
+	}
+	return xlatortest.Build(t, specs).Top().(*server.Server)
+}
+
+func createFD(t *testing.T, c xlator.Translator, name string) *xlator.FD {
+	t.Helper()
+	fd := xlator.NewFD(xlator.RootLoc().Child(name), syscall.O_RDWR|syscall.O_CREAT, false)
+	fd.Loc.GFID = xlator.NewGFID()
+	if _, err := c.Create(context.Background(), xlator.RootCall(), fd, 0o644, 0); err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	return fd
+}
+
+func openFD(t *testing.T, c xlator.Translator, name string) *xlator.FD {
+	t.Helper()
+	loc := xlator.RootLoc().Child(name)
+	st, _, err := c.Lookup(context.Background(), xlator.RootCall(), loc, nil)
+	if err != nil {
+		t.Fatalf("lookup %s: %v", name, err)
+	}
+	loc.GFID = st.GFID
+	fd := xlator.NewFD(loc, syscall.O_RDWR, false)
+	if err := c.Open(context.Background(), xlator.RootCall(), fd); err != nil {
+		t.Fatalf("open %s: %v", name, err)
+	}
+	return fd
+}
+
+// Two connections with the same lock owner number are different
+// clients: their locks conflict. When one connection goes away, its
+// locks are released on the server and the other's waiter gets the lock.
+func TestLocksReleasedWithConnection(t *testing.T) {
+	s := startLockServer(t)
+	a := startClient(t, s)
+	bg := xlatortest.Build(t, []xlator.VolumeSpec{clientSpec(t, s)})
+	b := bg.Top().(*client.Client)
+	ctx := context.Background()
+	fa := createFD(t, a, "shared")
+	fb := openFD(t, b, "shared")
+	same := &xlator.Call{LockOwner: 42}
+	wl := xlator.Flock{Type: xlator.WriteLock, Owner: 42}
+	if _, err := a.Lk(ctx, same, fa, xlator.LkSet, wl); err != nil {
+		t.Fatalf("lock through A: %v", err)
+	}
+	if _, err := b.Lk(ctx, same, fb, xlator.LkSet, wl); err != syscall.EAGAIN {
+		t.Fatalf("try-lock through B while A holds it: %v, want EAGAIN", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := b.Lk(ctx, same, fb, xlator.LkSetWait, wl)
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("B's wait ended while A holds the lock: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	a.Fini() // A's connection ends without unlocking
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("B's wait: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("B did not get the lock after A's connection ended")
+	}
+}
