@@ -215,6 +215,32 @@ func TestMountXattrs(t *testing.T) {
 		if _, err := unix.Getxattr(f, "user.k", buf); !errors.Is(err, syscall.ENODATA) {
 			t.Errorf("after removexattr: %v, want ENODATA", err)
 		}
+
+		// An open file's xattrs are its own, also once another file
+		// took its name (the bridge reads them through the handle).
+		if err := unix.Setxattr(f, "user.k", []byte("old"), 0); err != nil {
+			t.Fatal(err)
+		}
+		h, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		if err := os.WriteFile(f+".new", nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Setxattr(f+".new", "user.k", []byte("new"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(f+".new", f); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := unix.Fgetxattr(int(h.Fd()), "user.k", buf); err != nil || string(buf[:n]) != "old" {
+			t.Errorf("fgetxattr of the replaced open file = %q, %v; want old", buf[:n], err)
+		}
+		if n, err := unix.Getxattr(f, "user.k", buf); err != nil || string(buf[:n]) != "new" {
+			t.Errorf("getxattr of the new file = %q, %v; want new", buf[:n], err)
+		}
 	})
 }
 

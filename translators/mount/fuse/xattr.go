@@ -9,13 +9,23 @@ import (
 // GetXAttr reads an extended attribute. With an empty dest it returns
 // the value's size (the size probe of getxattr(2)); a dest too small
 // gives ERANGE.
+//
+// A node with an open handle is read with Fgetxattr on it, as GetAttr
+// does: the path may name another file by now, and the kernel asks for
+// security.capability before every write to an open file (to clear it),
+// which then costs the graph no path resolution.
 func (b *bridge) GetXAttr(cancel <-chan struct{}, h *gofuse.InHeader, attr string, dest []byte) (uint32, gofuse.Status) {
 	o := b.newOp(cancel, h, 0)
 	defer o.done()
-	if b.inodes.loc(h.NodeId, &o.loc) == nil {
+	var val []byte
+	var err error
+	if fd := b.inodes.openFD(h.NodeId); fd != nil {
+		val, err = b.top.Fgetxattr(&o.ctx, &o.call, fd, attr)
+	} else if b.inodes.loc(h.NodeId, &o.loc) == nil {
 		return 0, gofuse.Status(syscall.ESTALE)
+	} else {
+		val, err = b.top.Getxattr(&o.ctx, &o.call, &o.loc, attr)
 	}
-	val, err := b.top.Getxattr(&o.ctx, &o.call, &o.loc, attr)
 	if err != nil {
 		return 0, neverENOSYS(o.status(err))
 	}

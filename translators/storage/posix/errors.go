@@ -31,10 +31,14 @@ func locPath(loc *xlator.Loc) string {
 }
 
 // failAttr is fail for an xattr fop: the message names the attribute too,
-// built only when there is an error to report.
+// built only when there is an error to wrap (not for ENODATA, the usual
+// answer to a probe such as the kernel's security.capability check).
 func failAttr(op, name, path string, err error) error {
-	if err == nil {
+	switch err {
+	case nil:
 		return nil
+	case syscall.ENOENT, syscall.ENODATA, syscall.EEXIST, syscall.EAGAIN:
+		return err
 	}
 	return fail(op+" "+name, path, err)
 }
