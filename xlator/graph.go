@@ -43,11 +43,22 @@ func Check(specs []VolumeSpec, top string) (string, error) {
 	for _, i := range p.order {
 		s := &specs[i]
 		d, _ := Lookup(s.Type)
-		if _, err := NewOptions(d.Options, s.Options, s.Name); err != nil {
+		if _, err := specOptions(d, s); err != nil {
 			return "", err
 		}
 	}
 	return specs[p.top].Name, nil
+}
+
+// specOptions validates a volume's options against its type's schema; a
+// missing required option is reported at the volume's position.
+func specOptions(d *Descriptor, s *VolumeSpec) (*Options, error) {
+	opts, err := NewOptions(d.Options, s.Options, s.Name)
+	var missing *MissingOptionError
+	if errors.As(err, &missing) {
+		return nil, fmt.Errorf("%s: volume %q (%s): required option %q is missing (%s)", s.Pos, s.Name, s.Type, missing.Key, missing.Help)
+	}
+	return opts, err
 }
 
 type buildPlan struct {
@@ -204,7 +215,7 @@ func Build(specs []VolumeSpec, bo BuildOptions) (*Graph, error) {
 	for _, i := range p.order {
 		s := &specs[i]
 		d, _ := Lookup(s.Type)
-		opts, err := NewOptions(d.Options, s.Options, s.Name)
+		opts, err := specOptions(d, s)
 		if err != nil {
 			g.finiAll()
 			return nil, err

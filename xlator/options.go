@@ -193,10 +193,23 @@ func NewOptions(defs []OptionDef, given []OptionSpec, volume string) (*Options, 
 	}
 	for _, d := range defs {
 		if d.Required && !strings.Contains(d.Key, "*") && !o.set[d.Key] {
-			return nil, fmt.Errorf("volume %q: required option %q is missing (%s)", volume, d.Key, d.Help)
+			return nil, &MissingOptionError{Volume: volume, Key: d.Key, Help: d.Help}
 		}
 	}
 	return o, nil
+}
+
+// MissingOptionError reports a required option that the volume lacks. The
+// graph builder adds the volume's position and type to it.
+type MissingOptionError struct {
+	Volume string
+	Key    string
+	Help   string
+}
+
+// Error says which option is missing and what it is for.
+func (e *MissingOptionError) Error() string {
+	return fmt.Sprintf("volume %q: required option %q is missing (%s)", e.Volume, e.Key, e.Help)
 }
 
 // suggest offers the closest declared key for a misspelled one.

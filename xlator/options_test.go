@@ -139,3 +139,14 @@ func TestKeyPatterns(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingRequiredOptionNamesTheVolumePlace(t *testing.T) {
+	Register(Descriptor{Type: "test/needsdir", Doc: "needs a directory", Options: testDefs[:1],
+		New: func(cfg *Config) (Translator, error) { return &testLeaf{Leaf: NewLeaf(cfg)}, nil }})
+	specs := []VolumeSpec{{Name: "brick", Type: "test/needsdir", Pos: Pos{File: "m.vol", Line: 4, Col: 1}}}
+	_, err := Check(specs, "")
+	want := `m.vol:4:1: volume "brick" (test/needsdir): required option "directory" is missing (where the data lives)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error\n got %v\nwant %s", err, want)
+	}
+}

@@ -17,7 +17,7 @@ func loadVolfile(path, top string) ([]xlator.VolumeSpec, string, error) {
 	}
 	name, err := xlator.Check(specs, top)
 	if err != nil {
-		return nil, "", placeRequired(specs, err)
+		return nil, "", err
 	}
 	return specs, name, nil
 }
@@ -29,26 +29,4 @@ func readVolfile(path string) ([]xlator.VolumeSpec, error) {
 		return nil, fmt.Errorf("volfile: %w", err)
 	}
 	return volfile.Parse(path, data)
-}
-
-// placeRequired adds the volume's file position to xlator's "required
-// option is missing" error, which names the volume and key but not the
-// place; any other error is returned unchanged.
-func placeRequired(specs []xlator.VolumeSpec, err error) error {
-	for i := range specs {
-		s := &specs[i]
-		d, ok := xlator.Lookup(s.Type)
-		if !ok {
-			continue
-		}
-		for _, o := range d.Options {
-			if !o.Required {
-				continue
-			}
-			if err.Error() == fmt.Sprintf("volume %q: required option %q is missing (%s)", s.Name, o.Key, o.Help) {
-				return fmt.Errorf("%s: volume %q (%s): required option %q is missing (%s)", s.Pos, s.Name, s.Type, o.Key, o.Help)
-			}
-		}
-	}
-	return err
 }
