@@ -106,11 +106,11 @@ func settingsFrom(opts *xlator.Options) (Settings, error) {
 		Seed:      uint64(opts.Int("seed")),
 	}
 	if list := opts.List("enable"); !(len(list) == 1 && list[0] == "all") {
-		fops, err := canonicalFops("enable", list)
+		fops, err := xlator.CanonicalFops("enable", list)
 		if err != nil {
 			return s, err
 		}
-		for _, name := range fopNames {
+		for _, name := range xlator.FopNames() {
 			if fops[name] {
 				s.Fops = append(s.Fops, name)
 			}
@@ -133,11 +133,11 @@ func (e *ErrorGen) install(s Settings) error {
 	}
 	enabled := map[string]bool{}
 	if s.Fops == nil {
-		for _, name := range fopNames {
+		for _, name := range xlator.FopNames() {
 			enabled[name] = !slices.Contains(exemptFromAll, name)
 		}
 	} else {
-		fops, err := canonicalFops("enable", s.Fops)
+		fops, err := xlator.CanonicalFops("enable", s.Fops)
 		if err != nil {
 			return err
 		}

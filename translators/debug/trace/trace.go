@@ -43,7 +43,7 @@ var Options = []xlator.OptionDef{
 // config is the part of the translator that reconfigure replaces.
 type config struct {
 	level  slog.Level
-	traced map[string]bool // by fop name, as fopNames gives them
+	traced map[string]bool // by fop name, as xlator.FopNames gives them
 	slow   time.Duration
 }
 
@@ -79,15 +79,15 @@ func parseConfig(opts *xlator.Options) (*config, error) {
 	if err := c.level.UnmarshalText([]byte(opts.String("log-level"))); err != nil {
 		return nil, fmt.Errorf("option log-level: %w", err)
 	}
-	include, err := canonicalFops("include-fops", opts.List("include-fops"))
+	include, err := xlator.CanonicalFops("include-fops", opts.List("include-fops"))
 	if err != nil {
 		return nil, err
 	}
-	exclude, err := canonicalFops("exclude-fops", opts.List("exclude-fops"))
+	exclude, err := xlator.CanonicalFops("exclude-fops", opts.List("exclude-fops"))
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range fopNames {
+	for _, name := range xlator.FopNames() {
 		c.traced[name] = len(include) == 0 || include[name]
 	}
 	for name := range exclude {

@@ -1,25 +1,27 @@
-package trace
+package xlator
 
 import (
 	"fmt"
 	"reflect"
 	"strings"
 	"unicode"
-
-	"github.com/loom-fs/loom/xlator"
 )
 
-// fopNames are the names of every method of xlator.Fops in GlusterFS's
-// spelling (lookup, fsetxattr, copy_file_range), read from the interface
-// so that a new fop is traced as soon as it is declared.
+// fopNames are the names of every method of Fops in GlusterFS's spelling
+// (lookup, fsetxattr, copy_file_range), read from the interface so that a
+// new fop is known everywhere as soon as it is declared.
 var fopNames = func() []string {
-	ft := reflect.TypeFor[xlator.Fops]()
+	ft := reflect.TypeFor[Fops]()
 	names := make([]string, ft.NumMethod())
 	for i := range names {
 		names[i] = snake(ft.Method(i).Name)
 	}
 	return names
 }()
+
+// FopNames returns the name of every fop in GlusterFS's spelling, in the
+// order of the Fops interface's methods (sorted by name).
+func FopNames() []string { return append([]string(nil), fopNames...) }
 
 // snake turns a method name into a fop name: CopyFileRange -> copy_file_range.
 func snake(method string) string {
@@ -36,19 +38,21 @@ func snake(method string) string {
 	return b.String()
 }
 
-// fold makes a user's fop name comparable: case, "_" and "-" do not matter.
-func fold(name string) string {
+// foldFop makes a user's fop name comparable: case, "_" and "-" do not
+// matter.
+func foldFop(name string) string {
 	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
 }
 
-// canonicalFops checks the fop names of an option and returns them in
-// fopNames' spelling.
-func canonicalFops(option string, given []string) (map[string]bool, error) {
+// CanonicalFops checks fop names given in an option (such as debug/trace's
+// include-fops) and returns them as a set in FopNames' spelling; an
+// unknown name is an error that names the option and lists the fops.
+func CanonicalFops(option string, given []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, g := range given {
 		found := ""
 		for _, name := range fopNames {
-			if fold(name) == fold(g) {
+			if foldFop(name) == foldFop(g) {
 				found = name
 				break
 			}
