@@ -159,7 +159,7 @@ func (p *Posix) parentGFID(t *target) (xlator.GFID, error) {
 	if err != syscall.ENODATA || t.parentPath == "" {
 		return g, err
 	}
-	pt, err := p.resolvePath(t.parentPath)
+	pt, err := p.resolvePath(t.parentPath, xlator.GFID{})
 	if err != nil {
 		return g, err
 	}

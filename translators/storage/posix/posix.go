@@ -55,6 +55,7 @@ type Posix struct {
 
 	locks stripedLocks // per-GFID serialisation (xattrop, link counts)
 	opens openTable    // GFIDs with open FDs (unlinked-but-open files)
+	dirs  dirCache     // O_PATH descriptors of directories by GFID
 }
 
 // New builds a brick from cfg: it checks that the directory exists and is
@@ -74,6 +75,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		p.ns = ns
 	}
 	p.gfidKey = p.ns + ".loom.gfid"
+	p.dirs.init()
 	if err := p.openBrick(); err != nil {
 		p.closeFds()
 		return nil, err
@@ -122,6 +124,7 @@ func (p *Posix) Fini() error {
 }
 
 func (p *Posix) closeFds() {
+	p.dirs.clear()
 	if p.metaFd >= 0 {
 		unix.Close(p.metaFd)
 		p.metaFd = -1

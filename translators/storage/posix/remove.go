@@ -80,6 +80,7 @@ func (p *Posix) Rmdir(ctx context.Context, c *xlator.Call, loc *xlator.Loc) erro
 		return fail("rmdir", locPath(loc), err)
 	}
 	if gerr == nil {
+		p.dirs.drop(g)
 		if err := p.removeHandle(g); err != nil {
 			p.Log().Warn("removing handle of removed directory", "gfid", g, "err", err)
 		}

@@ -113,6 +113,7 @@ func (p *Posix) Rename(ctx context.Context, c *xlator.Call, oldLoc, newLoc *xlat
 			}
 		}
 	case dst.isDir():
+		p.dirs.drop(dst.gfid)
 		if err := p.removeHandle(dst.gfid); err != nil {
 			p.Log().Warn("removing handle of replaced directory", "gfid", dst.gfid, "err", err)
 		}

@@ -26,19 +26,31 @@ const maxDepth = 4096
 type target struct {
 	dir      int
 	name     string
-	owned    bool // dir must be closed by release
+	owned    bool   // dir must be closed by release
+	cached   *dirFd // dir is this cached descriptor, put back by release
+	cache    *dirCache
 	byHandle bool
 	// parentPath is the client path of dir when known ("" if not): a
 	// directory without a GFID yet is looked up through it.
 	parentPath string
 }
 
-// release closes what resolve opened.
+// release closes what resolve opened, or puts back the cached
+// descriptor it used.
 func (t *target) release() {
-	if t.owned {
+	switch {
+	case t.cached != nil:
+		t.cache.put(t.cached)
+		t.cached = nil
+	case t.owned:
 		unix.Close(t.dir)
 		t.owned = false
 	}
+}
+
+// cachedDir returns a target in the cached directory e (name unset).
+func (p *Posix) cachedDir(e *dirFd) target {
+	return target{dir: e.fd, cached: e, cache: &p.dirs}
 }
 
 // checkName refuses names that are not a single plain component.
@@ -108,9 +120,12 @@ func (p *Posix) openDirBeneath(rel string) (int, error) {
 
 // resolve finds loc on the brick: by path when it has one, else by parent
 // GFID and name, else by GFID through the handle index.
+//
+// The parent directory comes from the directory cache when loc.Parent is
+// cached; a parent opened by path is cached when its GFID is loc.Parent.
 func (p *Posix) resolve(loc *xlator.Loc) (target, error) {
 	if loc.Path != "" {
-		return p.resolvePath(loc.Path)
+		return p.resolvePath(loc.Path, loc.Parent)
 	}
 	if loc.Name != "" && !loc.Parent.IsZero() {
 		if err := checkName(loc.Name); err != nil {
@@ -119,11 +134,12 @@ func (p *Posix) resolve(loc *xlator.Loc) (target, error) {
 		if loc.Parent == xlator.RootGFID && loc.Name == metaDir {
 			return target{}, syscall.ENOENT
 		}
-		fd, err := p.openDirByGFID(loc.Parent, 0)
+		t, err := p.dirByGFID(loc.Parent, 0)
 		if err != nil {
 			return target{}, err
 		}
-		return target{dir: fd, name: loc.Name, owned: fd != p.rootFd}, nil
+		t.name = loc.Name
+		return t, nil
 	}
 	if !loc.GFID.IsZero() {
 		return p.resolveGFID(loc.GFID, 0)
@@ -131,9 +147,11 @@ func (p *Posix) resolve(loc *xlator.Loc) (target, error) {
 	return target{}, syscall.EINVAL
 }
 
-// resolvePath splits a client path into its parent directory (opened
-// beneath the root) and last name.
-func (p *Posix) resolvePath(path string) (target, error) {
+// resolvePath splits a client path into its parent directory and last
+// name. The parent is the cached descriptor of the directory parent (its
+// GFID, if known) or is opened beneath the root, and then cached if it
+// carries that GFID.
+func (p *Posix) resolvePath(path string, parent xlator.GFID) (target, error) {
 	if err := checkPath(path); err != nil {
 		return target{}, err
 	}
@@ -145,9 +163,24 @@ func (p *Posix) resolvePath(path string) (target, error) {
 	if i == 0 {
 		return target{dir: p.rootFd, name: name, parentPath: "/"}, nil
 	}
+	if !parent.IsZero() {
+		if e := p.dirs.get(parent); e != nil {
+			t := p.cachedDir(e)
+			t.name, t.parentPath = name, path[:i]
+			return t, nil
+		}
+	}
+	gen := p.dirs.generation()
 	fd, err := p.openDirBeneath(path[1:i])
 	if err != nil {
 		return target{}, err
+	}
+	if !parent.IsZero() {
+		if g, err := p.getGFID(fd, "."); err == nil && g == parent {
+			t := p.cachedDir(p.dirs.add(parent, fd, gen))
+			t.name, t.parentPath = name, path[:i]
+			return t, nil
+		}
 	}
 	return target{dir: fd, name: name, owned: true, parentPath: path[:i]}, nil
 }
@@ -172,11 +205,11 @@ func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 	default:
 		return target{}, err
 	}
-	pfd, err := p.openDirByGFID(parent, depth+1)
+	t, err := p.dirByGFID(parent, depth+1)
 	if err != nil {
 		return target{}, err
 	}
-	t := target{dir: pfd, name: name, owned: pfd != p.rootFd}
+	t.name = name
 	if got, err := p.getGFID(t.dir, t.name); err != nil || got != g {
 		// The handle is stale: the directory is no longer there.
 		t.release()
@@ -185,19 +218,28 @@ func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 	return t, nil
 }
 
-// openDirByGFID opens directory g as an O_PATH descriptor (the root's own
-// descriptor for the root; the caller closes any other).
-func (p *Posix) openDirByGFID(g xlator.GFID, depth int) (int, error) {
+// dirByGFID returns a target whose dir is directory g (name unset): the
+// root's own descriptor, a cached one, or an O_PATH descriptor opened
+// through the handle index and then cached. The caller releases it.
+func (p *Posix) dirByGFID(g xlator.GFID, depth int) (target, error) {
 	if g == xlator.RootGFID {
-		return p.rootFd, nil
+		return target{dir: p.rootFd}, nil
 	}
+	if e := p.dirs.get(g); e != nil {
+		return p.cachedDir(e), nil
+	}
+	gen := p.dirs.generation()
 	t, err := p.resolveGFID(g, depth)
 	if err != nil {
-		return -1, err
+		return target{}, err
 	}
 	defer t.release()
 	if t.byHandle {
-		return -1, syscall.ENOTDIR
+		return target{}, syscall.ENOTDIR
 	}
-	return unix.Openat(t.dir, t.name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(t.dir, t.name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return target{}, err
+	}
+	return p.cachedDir(p.dirs.add(g, fd, gen)), nil
 }
