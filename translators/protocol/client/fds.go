@@ -111,3 +111,15 @@ func (c *Client) reopen(s *session) {
 		c.Log().Info("open files after reconnecting", "reopened", reopened, "lost", lost)
 	}
 }
+
+// released reports whether fd is one this client has already released
+// (or never opened): the FUSE bridge can still name such a handle for a
+// stat while its release is in flight. Metadata reads on it are answered
+// by GFID instead (byGFID).
+func (c *Client) released(fd *xlator.FD) bool {
+	r, _ := fd.Ctx(c).(*remoteFD)
+	return r == nil && !fd.GFID().IsZero()
+}
+
+// byGFID is the nameless Loc of fd's file.
+func byGFID(fd *xlator.FD) *xlator.Loc { return &xlator.Loc{GFID: fd.GFID()} }

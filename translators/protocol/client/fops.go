@@ -58,6 +58,9 @@ func (c *Client) Stat(ctx context.Context, call *xlator.Call, loc *xlator.Loc) (
 
 // Fstat sends fstat.
 func (c *Client) Fstat(ctx context.Context, call *xlator.Call, fd *xlator.FD) (xlator.Stat, error) {
+	if c.released(fd) {
+		return c.Stat(ctx, call, byGFID(fd))
+	}
 	req := request(wire.OpFstat, call)
 	return stat(c.doFD(ctx, fd, &req))
 }

@@ -80,9 +80,9 @@ func (s *session) notConnected() error {
 }
 
 // roundTrip sends req and waits for its reply. For a read, dest receives
-// the data directly from the socket. If ctx ends first, the server is
-// told to cancel the request and EINTR is returned; the reader never
-// writes into dest after roundTrip has returned.
+// the data directly from the socket. A lock wait whose ctx ends is
+// cancelled on the server and answers EINTR; other requests wait for
+// their reply or the end of the session.
 func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte) (*wire.Reply, error) {
 	p := &pending{op: req.Op, dest: dest, done: make(chan struct{})}
 	s.mu.Lock()
@@ -101,22 +101,20 @@ func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte)
 	if err := s.write(h, buf, payload); err != nil {
 		s.fail(fmt.Errorf("sending %s to %s: %w", req.Op, s.addr, err))
 	}
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		undo := unlockOf(req)
-		s.mu.Lock()
-		if s.pending[id] == p && undo == nil {
-			delete(s.pending, id)
-			s.mu.Unlock()
-			s.write(wire.Header{Kind: wire.KindCancel, ID: id}, nil, nil)
-			return nil, syscall.EINTR
-		}
-		s.mu.Unlock()
-		if undo != nil {
-			// A lock wait: the server may grant it before it sees
-			// the cancel. Wait for its answer (prompt once it has
-			// the cancel) and give back a lock granted too late.
+	// Only a lock wait gives up when ctx ends (a FUSE interrupt): every
+	// other fop completes, bounded by ping-timeout, since answering
+	// EINTR to a stat or a read would fail the application's system
+	// call on any signal it gets.
+	undo := unlockOf(req)
+	if undo == nil {
+		<-p.done
+	} else {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			// The server may grant the lock before it sees the
+			// cancel: wait for its answer (prompt once it has the
+			// cancel) and give back a lock granted too late.
 			s.write(wire.Header{Kind: wire.KindCancel, ID: id}, nil, nil)
 			<-p.done
 			if p.err == nil && p.rep.Errno == 0 {
@@ -124,7 +122,6 @@ func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte)
 			}
 			return nil, syscall.EINTR
 		}
-		<-p.done // the reader has it: it finishes soon, or the session fails
 	}
 	if p.err != nil {
 		return nil, p.err

@@ -70,6 +70,9 @@ func (c *Client) Fsetxattr(ctx context.Context, call *xlator.Call, fd *xlator.FD
 
 // Fgetxattr sends fgetxattr.
 func (c *Client) Fgetxattr(ctx context.Context, call *xlator.Call, fd *xlator.FD, name string) ([]byte, error) {
+	if c.released(fd) {
+		return c.Getxattr(ctx, call, byGFID(fd), name)
+	}
 	req := request(wire.OpFgetxattr, call)
 	req.Name = name
 	rep, err := c.doFD(ctx, fd, &req)
@@ -81,6 +84,9 @@ func (c *Client) Fgetxattr(ctx context.Context, call *xlator.Call, fd *xlator.FD
 
 // Flistxattr sends flistxattr.
 func (c *Client) Flistxattr(ctx context.Context, call *xlator.Call, fd *xlator.FD) ([]string, error) {
+	if c.released(fd) {
+		return c.Listxattr(ctx, call, byGFID(fd))
+	}
 	req := request(wire.OpFlistxattr, call)
 	rep, err := c.doFD(ctx, fd, &req)
 	if err != nil {
