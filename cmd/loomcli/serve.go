@@ -98,6 +98,13 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 		g.Stop()
 		return fmt.Errorf("mount %s: not in /proc/self/mountinfo after mounting (%v)", mountpoint, err)
 	}
+	ctl, err := startControl(mountpoint, func() *xlator.Graph { return g }, log)
+	if err != nil {
+		// Administration is unavailable, but the mount itself works.
+		log.Warn("no control socket: loom heal/control will not reach this mount", "err", err)
+	} else {
+		defer ctl.Close()
+	}
 	log.Info("serving", "volfile", mf.volfile, "top", top, "mountpoint", mountpoint, "pid", os.Getpid(), "version", Version,
 		"allow_other", opts.AllowOther, "default_permissions", opts.DefaultPermissions, "read_only", opts.ReadOnly)
 	ready()

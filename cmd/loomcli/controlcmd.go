@@ -1,0 +1,57 @@
+package loomcli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+)
+
+func init() {
+	Register(&Command{
+		Name:    "control",
+		Summary: "send a command to the translators of a running mount",
+		Usage:   "loom control [--type TYPE] [--volume NAME] MOUNTPOINT COMMAND [ARG...]",
+		Help: `Sends COMMAND to every translator of the graph mounted at MOUNTPOINT that
+takes commands, or only to those of --type or called --volume, and prints
+each one's answer as JSON. The friendlier commands (heal, rebalance,
+migrate) are built on this; control is for the rest, for example
+
+  loom control --type features/locks /mnt/data dump
+
+The mount process listens on a unix socket under /run/loom (root) named
+after the mountpoint; only its owner may use it.`,
+		Run: runControl,
+	})
+}
+
+func runControl(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("control", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	typ := fs.String("type", "", "only translators of this type")
+	volume := fs.String("volume", "", "only the translator with this volume name")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() < 2 {
+		fmt.Fprintf(env.Stderr, "%s control: need MOUNTPOINT and COMMAND (see %s help control)\n", env.Prog, env.Prog)
+		return exitUsage
+	}
+	req := &ControlRequest{Type: *typ, Volume: *volume, Cmd: fs.Arg(1), Args: fs.Args()[2:]}
+	replies, err := sendControl(fs.Arg(0), req)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s control: %v\n", env.Prog, err)
+		return exitFail
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	failed := false
+	for _, r := range replies {
+		enc.Encode(r)
+		failed = failed || r.Error != ""
+	}
+	if failed {
+		return exitFail
+	}
+	return exitOK
+}
