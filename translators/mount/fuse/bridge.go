@@ -22,6 +22,7 @@ type bridge struct {
 	inodes  *inodeTable
 	handles *handleTable
 	groups  *groupCache
+	gfids   *gfidSource
 
 	entryTimeout    time.Duration
 	attrTimeout     time.Duration
@@ -57,6 +58,7 @@ func newBridge(top xlator.Translator, o Options) *bridge {
 		inodes:          newInodeTable(),
 		handles:         newHandleTable(),
 		groups:          newGroupCache(o.GroupsTimeout),
+		gfids:           newGFIDSource(),
 		entryTimeout:    o.EntryTimeout,
 		attrTimeout:     o.AttrTimeout,
 		negativeTimeout: o.NegativeTimeout,

@@ -19,7 +19,7 @@ func (b *bridge) Lookup(cancel <-chan struct{}, h *gofuse.InHeader, name string,
 	// The GFID to give the entry if it has none yet (GlusterFS's
 	// gfid-req), never the one the table remembers: the name may now
 	// be a different file.
-	o.loc.GFID = xlator.NewGFID()
+	o.loc.GFID = b.gfids.next()
 	st, _, err := b.top.Lookup(&o.ctx, &o.call, &o.loc, nil)
 	if err != nil {
 		st := o.status(err)

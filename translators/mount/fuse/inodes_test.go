@@ -203,3 +203,20 @@ func BenchmarkPathOf(b *testing.B) {
 		tab.childLoc(id, "file.txt", &l)
 	}
 }
+
+// TestGFIDSource checks that buffered GFIDs are version 4, distinct, and
+// keep coming past a refill.
+func TestGFIDSource(t *testing.T) {
+	s := newGFIDSource()
+	seen := map[xlator.GFID]bool{}
+	for i := 0; i < 3*gfidBatch; i++ {
+		g := s.next()
+		if g[6]>>4 != 4 || g[8]>>6 != 2 || g.IsZero() {
+			t.Fatalf("GFID %s is not a version 4 UUID", g)
+		}
+		if seen[g] {
+			t.Fatalf("GFID %s handed out twice", g)
+		}
+		seen[g] = true
+	}
+}

@@ -14,7 +14,7 @@ func (b *bridge) newEntryLoc(o *op, parent uint64, name string) bool {
 	if !b.inodes.childLoc(parent, name, &o.loc) {
 		return false
 	}
-	o.loc.GFID = xlator.NewGFID()
+	o.loc.GFID = b.gfids.next()
 	return true
 }
 

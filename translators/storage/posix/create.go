@@ -53,8 +53,10 @@ func (p *Posix) newGFID(loc *xlator.Loc, dir bool) (xlator.GFID, error) {
 }
 
 // finishNew gives a just-created entry its GFID, handle and owner, and
-// returns its attributes. On failure it removes the entry again.
-func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32) (st xlator.Stat, err error) {
+// returns its attributes. ufd is the entry's open descriptor (Create), or
+// -1: with one, the GFID is set and the attributes read on it, without
+// looking the name up again. On failure it removes the entry again.
+func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32, ufd int) (st xlator.Stat, err error) {
 	dir := mode&unix.S_IFMT == unix.S_IFDIR
 	defer func() {
 		if err != nil {
@@ -65,14 +67,24 @@ func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32)
 			unix.Unlinkat(t.dir, t.name, flags)
 		}
 	}()
-	if err := p.setGFID(t.dir, t.name, g); err != nil {
+	if ufd >= 0 {
+		err = unix.Fsetxattr(ufd, p.gfidKey, g[:], unix.XATTR_CREATE)
+	} else {
+		err = p.setGFID(t.dir, t.name, g)
+	}
+	if err != nil {
 		return xlator.Stat{}, err
 	}
 	if err := p.chownNew(t.dir, t.name, c, mode); err != nil {
 		return xlator.Stat{}, err
 	}
 	var us unix.Stat_t
-	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if ufd >= 0 {
+		err = unix.Fstat(ufd, &us)
+	} else {
+		err = unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	if err != nil {
 		return xlator.Stat{}, err
 	}
 	if err := p.makeHandle(t, &us, g); err != nil {
@@ -100,7 +112,7 @@ func (p *Posix) Mkdir(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mode
 	if err := unix.Mkdirat(t.dir, t.name, perm); err != nil {
 		return xlator.Stat{}, fail("mkdir", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, unix.S_IFDIR|perm)
+	st, err := p.finishNew(&t, c, g, unix.S_IFDIR|perm, -1)
 	return st, fail("mkdir", locPath(loc), err)
 }
 
@@ -126,7 +138,7 @@ func (p *Posix) Mknod(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mode
 	if err := unix.Mknodat(t.dir, t.name, typ|perm, int(rdev)); err != nil {
 		return xlator.Stat{}, fail("mknod", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, typ|perm)
+	st, err := p.finishNew(&t, c, g, typ|perm, -1)
 	return st, fail("mknod", locPath(loc), err)
 }
 
@@ -151,6 +163,6 @@ func (p *Posix) Symlink(ctx context.Context, c *xlator.Call, target string, loc 
 	if err := unix.Symlinkat(target, t.dir, t.name); err != nil {
 		return xlator.Stat{}, fail("symlink", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, unix.S_IFLNK|0o777)
+	st, err := p.finishNew(&t, c, g, unix.S_IFLNK|0o777, -1)
 	return st, fail("symlink", locPath(loc), err)
 }

@@ -3,6 +3,7 @@ package posix
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -15,6 +16,9 @@ type handle struct {
 	fd   int
 	gfid xlator.GFID
 	dir  *dirStream // set for directories opened by Opendir
+	// locked is set once Lk set a lock on fd, whose release must then
+	// drop the open file's OFD locks.
+	locked atomic.Bool
 }
 
 // handleOf returns the brick's state of fd, or EBADF.
@@ -94,7 +98,7 @@ func (p *Posix) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, mode 
 	if err != nil {
 		return xlator.Stat{}, fail("create", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, unix.S_IFREG|perm)
+	st, err := p.finishNew(&t, c, g, unix.S_IFREG|perm, ufd)
 	if err != nil {
 		unix.Close(ufd)
 		return xlator.Stat{}, fail("create", locPath(loc), err)
@@ -208,8 +212,11 @@ func (p *Posix) Release(ctx context.Context, c *xlator.Call, fd *xlator.FD) erro
 	// Drop this open file's OFD locks before closing: with FUSE
 	// passthrough the kernel's backing file shares the open file
 	// description and outlives our descriptor, and its locks with it.
-	unlock := unix.Flock_t{Type: unix.F_UNLCK}
-	unix.FcntlFlock(uintptr(h.fd), unix.F_OFD_SETLK, &unlock)
+	// A handle that never locked has none (and saves the system call).
+	if h.locked.Load() {
+		unlock := unix.Flock_t{Type: unix.F_UNLCK}
+		unix.FcntlFlock(uintptr(h.fd), unix.F_OFD_SETLK, &unlock)
+	}
 	err := unix.Close(h.fd)
 	if !h.gfid.IsZero() && p.opens.remove(h.gfid) {
 		p.dropOrphanHandle(h.gfid)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
@@ -56,12 +57,48 @@ func (p *Posix) openIndex() error {
 	return nil
 }
 
-// mkBucket creates the xx and xx/yy directories of rel's bucket.
-func (p *Posix) mkBucket(rel string) error {
-	if err := unix.Mkdirat(p.metaFd, rel[:2], 0o700); err != nil && err != syscall.EEXIST {
+// bucketSet records which xx/yy bucket directories are known to exist,
+// one bit per bucket (65,536), so that a handle in a new bucket costs one
+// mkdirat before its link instead of a failed link, two mkdirat and the
+// link again. Bits are only ever set: buckets are never removed.
+type bucketSet [65536 / 64]atomic.Uint64
+
+// bucketOf numbers g's bucket.
+func bucketOf(g xlator.GFID) int { return int(g[0])<<8 | int(g[1]) }
+
+func (s *bucketSet) has(g xlator.GFID) bool {
+	b := bucketOf(g)
+	return s[b/64].Load()&(1<<(b%64)) != 0
+}
+
+func (s *bucketSet) add(g xlator.GFID) {
+	b := bucketOf(g)
+	s[b/64].Or(1 << (b % 64))
+}
+
+// ensureBucket makes sure the xx/yy directory of g's handle exists.
+func (p *Posix) ensureBucket(g xlator.GFID) error {
+	if p.buckets.has(g) {
+		return nil
+	}
+	if err := p.mkBucket(g); err != nil {
 		return err
 	}
-	if err := unix.Mkdirat(p.metaFd, rel[:5], 0o700); err != nil && err != syscall.EEXIST {
+	p.buckets.add(g)
+	return nil
+}
+
+// mkBucket creates the xx/yy directory of g's handle (and xx if needed).
+func (p *Posix) mkBucket(g xlator.GFID) error {
+	rel := handleRel(g)
+	err := unix.Mkdirat(p.metaFd, rel[:5], 0o700)
+	if err == syscall.ENOENT {
+		if err := unix.Mkdirat(p.metaFd, rel[:2], 0o700); err != nil && err != syscall.EEXIST {
+			return err
+		}
+		err = unix.Mkdirat(p.metaFd, rel[:5], 0o700)
+	}
+	if err != nil && err != syscall.EEXIST {
 		return err
 	}
 	return nil
@@ -69,13 +106,16 @@ func (p *Posix) mkBucket(rel string) error {
 
 // linkHandle makes the handle of g a hard link to name in dirfd.
 func (p *Posix) linkHandle(dirfd int, name string, g xlator.GFID) error {
-	rel := handleRel(g)
-	err := unix.Linkat(dirfd, name, p.metaFd, rel, 0)
+	if err := p.ensureBucket(g); err != nil {
+		return err
+	}
+	err := unix.Linkat(dirfd, name, p.metaFd, handleRel(g), 0)
 	if err == syscall.ENOENT {
-		if berr := p.mkBucket(rel); berr != nil {
+		// The bucket was removed behind the brick's back.
+		if berr := p.mkBucket(g); berr != nil {
 			return berr
 		}
-		err = unix.Linkat(dirfd, name, p.metaFd, rel, 0)
+		err = unix.Linkat(dirfd, name, p.metaFd, handleRel(g), 0)
 	}
 	return err
 }
@@ -123,14 +163,11 @@ func (p *Posix) isObjectHandle(g xlator.GFID) bool {
 // symlinkHandle makes g's handle a symlink to target, replacing any
 // previous one atomically.
 func (p *Posix) symlinkHandle(g xlator.GFID, target string) error {
+	if err := p.ensureBucket(g); err != nil {
+		return err
+	}
 	rel := handleRel(g)
 	err := unix.Symlinkat(target, p.metaFd, rel)
-	if err == syscall.ENOENT {
-		if berr := p.mkBucket(rel); berr != nil {
-			return berr
-		}
-		err = unix.Symlinkat(target, p.metaFd, rel)
-	}
 	if err != syscall.EEXIST {
 		return err
 	}

@@ -31,8 +31,10 @@ func (p *Posix) Lk(ctx context.Context, c *xlator.Call, fd *xlator.FD, cmd xlato
 		}
 		return out, nil
 	case xlator.LkSet:
+		h.locked.Store(true)
 		return xlator.Flock{}, setlk(h.fd, &fl, fd.Loc.Path)
 	case xlator.LkSetWait:
+		h.locked.Store(true)
 		wait := time.Millisecond
 		for {
 			err := setlk(h.fd, &fl, fd.Loc.Path)

@@ -56,6 +56,8 @@ type Posix struct {
 	locks stripedLocks // per-GFID serialisation (xattrop, link counts)
 	opens openTable    // GFIDs with open FDs (unlinked-but-open files)
 	dirs  dirCache     // O_PATH descriptors of directories by GFID
+
+	buckets bucketSet // handle-index buckets known to exist
 }
 
 // New builds a brick from cfg: it checks that the directory exists and is
