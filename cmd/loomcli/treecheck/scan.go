@@ -136,7 +136,7 @@ func (s *scanner) fail(err error) {
 // workers.
 func (s *scanner) walk(rel string) error {
 	s.jobs <- rel
-	f, err := openDir(s.abs(rel))
+	f, err := OpenDir(s.abs(rel))
 	if err != nil {
 		return fmt.Errorf("treecheck: scan %s: %w", s.abs(rel), err)
 	}
@@ -221,8 +221,9 @@ func (s *scanner) examine(rel string) {
 	s.mu.Unlock()
 }
 
-// openDir opens a directory for reading without changing its atime.
-func openDir(path string) (*os.File, error) {
+// OpenDir opens a directory for reading without changing its atime
+// (O_NOATIME; without it where that is refused).
+func OpenDir(path string) (*os.File, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOATIME|unix.O_CLOEXEC, 0)
 	if errors.Is(err, unix.EPERM) {
 		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
