@@ -23,6 +23,7 @@ func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
 	}
 	switch ev {
 	case xlator.EventChildUp:
+		r.replayUnlocks(i)
 		r.probeRoot(i)
 		r.upMu.Lock()
 		r.up[i] = true

@@ -37,7 +37,11 @@ func (r *Replicate) healInode(ctx context.Context, g xlator.GFID, force bool) (b
 		created, changed, err := r.healEntries(ctx, g, force)
 		note(changed, err)
 		for _, ne := range created {
-			note(r.healInode(ctx, ne.gfid, false))
+			d, err := r.healInode(ctx, ne.gfid, false)
+			note(d, err)
+			if err == nil {
+				r.healer.healed(ctx, ne.gfid)
+			}
 		}
 		if changed {
 			force = true // the sink's directory times changed
@@ -68,24 +72,41 @@ func okSet(states []replyState) []bool {
 	return ok
 }
 
-// sinksUp reports whether inode g has something to heal that can be healed
-// now: a blamed child that is up, or a dirty mark.
+// pendingOn reports whether inode g still has something to heal (a blamed
+// copy, up or down, or a dirty mark) and whether it is in split-brain.
 func (r *Replicate) pendingOn(ctx context.Context, g xlator.GFID) (heal bool, split bool) {
+	heal, split, _ = r.pendingState(ctx, g)
+	return heal, split
+}
+
+// pendingState is pendingOn that also says whether what is pending waits
+// for a child that is down.
+func (r *Replicate) pendingState(ctx context.Context, g xlator.GFID) (heal, split, waitsForDown bool) {
+	up := r.upSet()
 	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
 	if count(okSet(states)) == 0 {
-		return false, false
+		return false, false, false
 	}
 	if mismatch(states) {
-		return true, true
+		return true, true, false
 	}
 	for typ := 0; typ < 3; typ++ {
 		v := decide(states, typ)
 		if v.SplitBrain {
-			return true, true
+			return true, true, false
 		}
 		if count(v.Sinks) > 0 || dirty(states, typ) {
 			heal = true
 		}
+		// Blame against a child that did not answer (down) waits for it.
+		for i := range states {
+			for j := range states[i].Pending {
+				if states[i].OK && !states[j].OK && states[i].Pending[j][typ] > 0 {
+					heal = true
+					waitsForDown = waitsForDown || !up[j]
+				}
+			}
+		}
 	}
-	return heal, false
+	return heal, false, waitsForDown
 }

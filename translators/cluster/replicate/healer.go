@@ -15,6 +15,11 @@ import (
 // failed) are tried again even without a child-up.
 const retryEvery = 10 * time.Second
 
+// quickRetries is how many times an inode healed with something still
+// pending (and no sink down) is healed again at once before it waits for
+// the retry.
+const quickRetries = 5
+
 // healer runs heals in the background: inodes remembered by lookups and
 // failed transactions (a set, so nothing is ever dropped: when the workers
 // are busy items wait in it, and items that cannot be healed yet are
@@ -33,6 +38,7 @@ type healer struct {
 	resumed chan struct{} // closed while not paused
 	split   map[xlator.GFID]string
 	full    bool // a full crawl is wanted or running
+	upGen   int  // counts childUp calls, so a heal that raced one is requeued
 
 	filesDone, bytesDone   atomic.Int64
 	filesTotal, bytesTotal atomic.Int64
@@ -47,6 +53,7 @@ type healer struct {
 
 // healItem is one inode waiting to be healed.
 type healItem struct {
+	tries  int // heals that left something pending
 	path   string
 	queued bool // in ready
 	busy   bool
@@ -81,9 +88,10 @@ func (h *healer) poke() {
 }
 
 // remember adds inode g to the heal set (loc, when known, names it in
-// heal info).
+// heal info). With self-heal off it is only listed, for heal info and the
+// commands.
 func (h *healer) remember(g xlator.GFID, loc *xlator.Loc) {
-	if g.IsZero() || !h.r.heal.on {
+	if g.IsZero() {
 		return
 	}
 	h.mu.Lock()
@@ -107,6 +115,7 @@ func (h *healer) remember(g xlator.GFID, loc *xlator.Loc) {
 // a sink, lets it start.
 func (h *healer) childUp() {
 	h.mu.Lock()
+	h.upGen++
 	for g, it := range h.items {
 		if !it.queued && !it.busy {
 			it.queued = true
@@ -163,6 +172,9 @@ func (h *healer) next() (g xlator.GFID, full, ok bool) {
 		h.crawling.Store(true)
 		return g, true, true
 	}
+	if !h.r.heal.on {
+		return g, false, false
+	}
 	for len(h.ready) > 0 {
 		g = h.ready[0]
 		h.ready = h.ready[1:]
@@ -172,6 +184,9 @@ func (h *healer) next() (g xlator.GFID, full, ok bool) {
 		}
 		it.queued = false
 		it.busy = true
+		if len(h.ready) > 0 {
+			h.poke() // more waits: wake another worker
+		}
 		return g, false, true
 	}
 	return g, false, false
@@ -187,7 +202,6 @@ func (h *healer) work() {
 			case <-ctx.Done():
 				return
 			case <-h.wake:
-				h.poke() // let the other workers look too
 				continue
 			}
 		}
@@ -205,6 +219,9 @@ func (h *healer) work() {
 // healOne heals one remembered inode and forgets it when done; otherwise
 // it stays, parked, for the next child-up or retry.
 func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
+	h.mu.Lock()
+	gen := h.upGen
+	h.mu.Unlock()
 	_, err := h.r.healInode(ctx, g, false)
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -213,17 +230,35 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 		return
 	}
 	it.busy = false
+	defer func() {
+		if _, still := h.items[g]; still && h.upGen != gen && !it.queued {
+			it.queued = true
+			h.ready = append(h.ready, g)
+			h.poke()
+		}
+	}()
 	switch {
 	case err == nil, errors.Is(err, syscall.ENOENT):
-		if pending, _ := h.r.pendingOn(ctx, g); !pending || errors.Is(err, syscall.ENOENT) {
+		pending, _, waits := h.r.pendingState(ctx, g)
+		if !pending || errors.Is(err, syscall.ENOENT) {
 			delete(h.items, g)
 			delete(h.split, g)
 			return
 		}
+		it.tries++
+		if !waits && it.tries < quickRetries {
+			// Something changed while it healed (an entry heal made
+			// its copy, a write failed): go again at once.
+			it.queued = true
+			h.ready = append(h.ready, g)
+			h.poke()
+			return
+		}
+		h.r.Log().Debug("healed, but something is still pending; retried later", "gfid", g, "path", it.path)
 	case errors.Is(err, errSplitBrain):
 		h.r.Log().Warn("split-brain: reads of it fail with EIO until it is resolved (heal split-brain, or favorite-child-policy)", "gfid", g, "path", it.path)
 	default:
-		h.r.Log().Info("heal did not finish; it will be tried again", "gfid", g, "path", it.path, "err", err)
+		h.r.Log().Warn("heal did not finish; it will be tried again", "gfid", g, "path", it.path, "err", err)
 	}
 }
 
@@ -286,3 +321,22 @@ func (h *healer) resume() {
 
 func (h *healer) progressBytes(n int64) { h.bytesDone.Add(n) }
 func (h *healer) progressFiles(n int64) { h.filesDone.Add(n) }
+
+// healed drops inode g from the waiting set when nothing is pending on it
+// any more (it was healed as part of another heal).
+func (h *healer) healed(ctx context.Context, g xlator.GFID) {
+	h.mu.Lock()
+	it := h.items[g]
+	h.mu.Unlock()
+	if it == nil {
+		return
+	}
+	if pending, _ := h.r.pendingOn(ctx, g); pending {
+		return
+	}
+	h.mu.Lock()
+	if it := h.items[g]; it != nil && !it.busy {
+		delete(h.items, g)
+	}
+	h.mu.Unlock()
+}

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/loom-fs/loom/translators/cluster/replicate"
 	errorgen "github.com/loom-fs/loom/translators/debug/error-gen"
 	_ "github.com/loom-fs/loom/translators/features/locks"
-	"github.com/loom-fs/loom/translators/cluster/replicate"
 	_ "github.com/loom-fs/loom/translators/storage/posix"
 	"github.com/loom-fs/loom/xlator"
 	"github.com/loom-fs/loom/xlator/xlatortest"

@@ -147,7 +147,8 @@ func (h *heldLocks) release() {
 		for i := len(h.r.kids) - 1; i >= 0; i-- {
 			if h.on[k] != nil && h.on[k][i] {
 				if err := h.r.childLock(ctx, c, i, q, false); err != nil {
-					h.r.Log().Debug("unlock failed on a child", "child", h.r.kids[i].Name(), "err", err)
+					h.r.Log().Debug("unlock failed on a child; retried when it comes back", "child", h.r.kids[i].Name(), "err", err)
+					h.r.staleUnlock(i, h.owner, *q)
 				}
 			}
 		}
@@ -157,4 +158,41 @@ func (h *heldLocks) release() {
 	}
 	h.local = 0
 	h.reqs = nil
+}
+
+// staleLock is an unlock that failed because the child was away: the
+// child may still hold the lock (a brick that was cut off but not
+// restarted), so it is sent again when the child comes back.
+type staleLock struct {
+	child int
+	owner uint64
+	req   lockReq
+}
+
+// staleUnlock remembers a failed unlock.
+func (r *Replicate) staleUnlock(i int, owner uint64, q lockReq) {
+	r.staleMu.Lock()
+	r.stale = append(r.stale, staleLock{child: i, owner: owner, req: q})
+	r.staleMu.Unlock()
+}
+
+// replayUnlocks sends the failed unlocks of child i again (an EINVAL
+// answer means the child no longer held the lock: it restarted).
+func (r *Replicate) replayUnlocks(i int) {
+	r.staleMu.Lock()
+	var mine, rest []staleLock
+	for _, s := range r.stale {
+		if s.child == i {
+			mine = append(mine, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	r.stale = rest
+	r.staleMu.Unlock()
+	for _, s := range mine {
+		q := s.req
+		q.fd = nil // the fd may be closed by now; unlock by GFID
+		_ = r.childLock(context.Background(), &xlator.Call{LockOwner: s.owner}, i, &q, false)
+	}
 }

@@ -86,6 +86,9 @@ type Replicate struct {
 	fresh []bool // roots that had no GFID when they came up
 	isUp  bool   // what we last told the parents
 
+	staleMu sync.Mutex
+	stale   []staleLock // unlocks to send again when a child returns
+
 	noLocks []atomic.Bool // children that answered ENOTSUP for inodelk/entrylk
 	local   *localLocks
 	owners  atomic.Uint64 // lock owners of transactions
