@@ -1,7 +1,6 @@
 package replicate_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
