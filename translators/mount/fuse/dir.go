@@ -172,12 +172,12 @@ func (b *bridge) ReleaseDir(in *gofuse.ReleaseIn) {
 	if hd == nil {
 		return
 	}
+	b.inodes.closeHandle(hd.node, hd.fd) // waits for borrowers, as Release does
 	o := b.newOp(nil, &in.InHeader, 0)
 	defer o.done()
 	if err := b.top.Releasedir(&o.ctx, &o.call, hd.fd); err != nil {
 		b.log.Warn("releasedir failed", "path", hd.fd.Loc.Path, "err", err)
 	}
-	b.inodes.closeHandle(hd.node, hd.fd)
 }
 
 // FsyncDir answers fsync on a directory.

@@ -56,7 +56,9 @@ func (b *bridge) GetAttr(cancel <-chan struct{}, in *gofuse.GetAttrIn, out *gofu
 		}
 	}
 	if fd == nil {
-		fd = b.inodes.openFD(in.NodeId)
+		var done func()
+		fd, done = b.inodes.borrowFD(in.NodeId)
+		defer done()
 	}
 	if fd != nil {
 		st, err = b.top.Fstat(&o.ctx, &o.call, fd)
@@ -95,7 +97,9 @@ func (b *bridge) SetAttr(cancel <-chan struct{}, in *gofuse.SetAttrIn, out *gofu
 	if fd == nil {
 		// A truncate needs a handle open for writing.
 		_, truncate := in.GetSize()
-		if cand := b.inodes.openFD(in.NodeId); cand != nil && (!truncate || cand.Flags&syscall.O_ACCMODE != syscall.O_RDONLY) {
+		cand, done := b.inodes.borrowFD(in.NodeId)
+		defer done()
+		if cand != nil && (!truncate || cand.Flags&syscall.O_ACCMODE != syscall.O_RDONLY) {
 			fd = cand
 		}
 	}

@@ -185,6 +185,9 @@ func (b *bridge) Release(cancel <-chan struct{}, in *gofuse.ReleaseIn) {
 	if hd == nil {
 		return
 	}
+	// Unlist the handle first and wait for any stat or getxattr that
+	// borrowed it, so the graph never sees the FD used after release.
+	b.inodes.closeHandle(hd.node, hd.fd)
 	o := b.newOp(nil, &in.InHeader, in.LockOwner)
 	defer o.done()
 	if in.ReleaseFlags&releaseFlockUnlock != 0 {
@@ -199,7 +202,6 @@ func (b *bridge) Release(cancel <-chan struct{}, in *gofuse.ReleaseIn) {
 	if hd.backing {
 		b.dropBacking(hd.node)
 	}
-	b.inodes.closeHandle(hd.node, hd.fd)
 }
 
 // Fallocate answers fallocate(2): mode 0 and KEEP_SIZE allocate,

@@ -63,18 +63,25 @@ type inodeTable struct {
 	byName map[nameKey]*inode
 	next   uint64
 	root   *inode
+	// pins counts borrowers of each open FD (borrowFD); closeHandle
+	// waits on unpinned until none is left.
+	pins     map[*xlator.FD]int
+	unpinned *sync.Cond
 }
 
 // newInodeTable returns a table holding only the root.
 func newInodeTable() *inodeTable {
 	root := &inode{id: rootID, gfid: xlator.RootGFID, lookups: 1}
-	return &inodeTable{
+	t := &inodeTable{
 		byID:   map[uint64]*inode{rootID: root},
 		byGFID: map[xlator.GFID]*inode{xlator.RootGFID: root},
 		byName: map[nameKey]*inode{},
 		next:   rootID + 1,
 		root:   root,
+		pins:   map[*xlator.FD]int{},
 	}
+	t.unpinned = sync.NewCond(&t.mu)
+	return t
 }
 
 // len returns the number of inodes, the root included.
@@ -350,6 +357,8 @@ func (t *inodeTable) openHandle(n *inode, fd *xlator.FD) {
 	t.mu.Unlock()
 }
 
+// closeHandle forgets fd as open on n and then waits until no borrower
+// (borrowFD) still uses it, so that the caller may release it.
 func (t *inodeTable) closeHandle(n *inode, fd *xlator.FD) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -360,19 +369,34 @@ func (t *inodeTable) closeHandle(n *inode, fd *xlator.FD) {
 		}
 	}
 	t.maybeRemove(n)
+	for t.pins[fd] > 0 {
+		t.unpinned.Wait()
+	}
 }
 
-// openFD returns one of the handles open on node id, or nil. Stat and
-// setattr use it when the kernel gives no handle (fstat and fchmod do
-// not), because the node's path may name another file by now: an
-// unlinked file, or a directory renamed over.
-func (t *inodeTable) openFD(id uint64) *xlator.FD {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	if n := t.byID[id]; n != nil && len(n.open) > 0 {
-		return n.open[len(n.open)-1]
+// borrowFD returns one of the handles open on node id, or nil, and the
+// function to call when done with it. Stat, setattr and getxattr use it
+// when the kernel gives no handle (fstat and fchmod do not), because the
+// node's path may name another file by now: an unlinked file, or a
+// directory renamed over. The kernel's release of that handle may arrive
+// meanwhile: the handle stays pinned, and its release waits, until done.
+func (t *inodeTable) borrowFD(id uint64) (*xlator.FD, func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.byID[id]
+	if n == nil || len(n.open) == 0 {
+		return nil, func() {}
 	}
-	return nil
+	fd := n.open[len(n.open)-1]
+	t.pins[fd]++
+	return fd, func() {
+		t.mu.Lock()
+		if t.pins[fd]--; t.pins[fd] == 0 {
+			delete(t.pins, fd)
+			t.unpinned.Broadcast()
+		}
+		t.mu.Unlock()
+	}
 }
 
 // release drops one child reference of p. The caller holds t.mu.

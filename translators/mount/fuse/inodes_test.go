@@ -3,6 +3,7 @@ package fuse
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/loom-fs/loom/xlator"
 )
@@ -102,8 +103,10 @@ func TestInodeOpenHandleOutlivesForget(t *testing.T) {
 	tab.loc(f.id, &l)
 	fd := xlator.NewFD(&l, 0, false)
 	tab.openHandle(f, fd)
-	if tab.openFD(f.id) != fd {
-		t.Fatal("openFD does not find the open handle")
+	if got, done := tab.borrowFD(f.id); got != fd {
+		t.Fatal("borrowFD does not find the open handle")
+	} else {
+		done()
 	}
 	tab.forget(f.id, 1)
 	if tab.get(f.id) == nil {
@@ -218,5 +221,40 @@ func TestGFIDSource(t *testing.T) {
 			t.Fatalf("GFID %s handed out twice", g)
 		}
 		seen[g] = true
+	}
+}
+
+// A release waits until a concurrent stat that borrowed the handle is
+// done with it (integration TestStatAfterClose: EBADF on 8% of rounds).
+func TestCloseHandleWaitsForBorrowers(t *testing.T) {
+	tab := newInodeTable()
+	f := tab.add(rootID, "f", gfid(1))
+	var l xlator.Loc
+	tab.loc(f.id, &l)
+	fd := xlator.NewFD(&l, 0, false)
+	tab.openHandle(f, fd)
+	got, done := tab.borrowFD(f.id)
+	if got != fd {
+		t.Fatal("borrowFD does not find the open handle")
+	}
+	closed := make(chan struct{})
+	go func() {
+		tab.closeHandle(f, fd)
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		t.Fatal("closeHandle returned while the handle was borrowed")
+	case <-time.After(50 * time.Millisecond):
+	}
+	if again, d := tab.borrowFD(f.id); again != nil {
+		d()
+		t.Fatal("a closing handle was lent out again")
+	}
+	done()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("closeHandle still waiting after the borrower was done")
 	}
 }

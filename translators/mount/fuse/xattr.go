@@ -19,7 +19,9 @@ func (b *bridge) GetXAttr(cancel <-chan struct{}, h *gofuse.InHeader, attr strin
 	defer o.done()
 	var val []byte
 	var err error
-	if fd := b.inodes.openFD(h.NodeId); fd != nil {
+	fd, done := b.inodes.borrowFD(h.NodeId)
+	defer done()
+	if fd != nil {
 		val, err = b.top.Fgetxattr(&o.ctx, &o.call, fd, attr)
 	} else if b.inodes.loc(h.NodeId, &o.loc) == nil {
 		return 0, gofuse.Status(syscall.ESTALE)
