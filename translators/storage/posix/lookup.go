@@ -11,7 +11,9 @@ import (
 
 // Lookup resolves loc and returns its attributes, giving it a GFID if it
 // has none (see statAt). The reply XData holds "loom.gfid-assigned" when
-// that happened, and the value of each "loom.*" name in req that exists.
+// that happened (on the root: when the root had no GFID as the brick was
+// opened, for as long as this process runs), and the value of each
+// "loom.*" name in req that exists.
 func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req xlator.XData) (xlator.Stat, xlator.XData, error) {
 	t, err := p.resolve(loc)
 	if err != nil {
@@ -23,7 +25,7 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 		return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
 	}
 	var reply xlator.XData
-	if assigned {
+	if assigned || p.freshRoot && st.GFID == xlator.RootGFID {
 		reply = xlator.XData{XDataGFIDAssigned: {1}}
 	}
 	for key := range req {

@@ -52,6 +52,10 @@ type Posix struct {
 	ns      string // "trusted" or "user"
 	gfidKey string // ns + ".loom.gfid"
 	isRoot  bool   // running with uid 0: created entries are chowned
+	// freshRoot: the root had no GFID when the brick was opened (an
+	// empty, new brick, or a tree adopted as it is); root lookups say
+	// so with XDataGFIDAssigned for as long as this process runs.
+	freshRoot bool
 
 	locks stripedLocks // per-GFID serialisation (xattrop, link counts)
 	opens openTable    // GFIDs with open FDs (unlinked-but-open files)
@@ -102,6 +106,7 @@ func (p *Posix) openBrick() error {
 		if err := p.setGFID(p.rootFd, ".", xlator.RootGFID); err != nil {
 			return fmt.Errorf("brick %s: set root gfid: %w", p.dir, err)
 		}
+		p.freshRoot = true
 	case err != nil:
 		return fmt.Errorf("brick %s: read root gfid (xattr %s): %w", p.dir, p.gfidKey, err)
 	case g != xlator.RootGFID:
