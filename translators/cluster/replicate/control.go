@@ -122,6 +122,7 @@ func (r *Replicate) status() *Status {
 	h.mu.Lock()
 	s.Paused = h.paused
 	s.Pending = len(h.items)
+	s.FullRunning = s.FullRunning || h.full
 	h.mu.Unlock()
 	if st := h.crawlStart.Load(); st != 0 {
 		s.Seconds = time.Since(time.Unix(0, st)).Seconds()

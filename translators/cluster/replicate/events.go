@@ -52,7 +52,8 @@ func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
 	}
 }
 
-// probeRoot looks up child i's root and remembers whether it was fresh.
+// probeRoot looks up child i's root and remembers whether it was fresh:
+// it had no GFID and is empty.
 func (r *Replicate) probeRoot(i int) {
 	ctx, cancel := context.WithTimeout(r.runCtx, probeTimeout)
 	defer cancel()
@@ -64,6 +65,12 @@ func (r *Replicate) probeRoot(i int) {
 	var st replyState
 	r.parseChangelog(&st, x)
 	if st.Fresh {
+		// A root without a GFID that holds files is an existing tree
+		// being adopted, not an empty brick.
+		ents, err := r.listDir(ctx, i, xlator.RootGFID)
+		if err != nil || len(ents) > 0 {
+			return
+		}
 		r.upMu.Lock()
 		r.fresh[i] = true
 		r.upMu.Unlock()

@@ -1,0 +1,86 @@
+package replicate_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// makeTree fills dir with every kind of entry a migration must carry:
+// contents, holes, hard links, symlinks, special files, owners, modes,
+// times with nanoseconds, xattrs, ACLs and directory times.
+func makeTree(t *testing.T, dir string) {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "a/b/c"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "a/plain"), []byte("plain contents\n"), 0o640))
+	must(os.WriteFile(filepath.Join(dir, "a/b/c/deep"), []byte(strings.Repeat("deep", 10000)), 0o600))
+	f, err := os.Create(filepath.Join(dir, "a/sparse"))
+	must(err)
+	_, err = f.WriteAt([]byte("start"), 0)
+	must(err)
+	_, err = f.WriteAt([]byte("middle"), 8<<20)
+	must(err)
+	must(f.Truncate(16 << 20))
+	must(f.Close())
+	must(os.Link(filepath.Join(dir, "a/plain"), filepath.Join(dir, "a/b/hardlink")))
+	must(os.Symlink("../plain", filepath.Join(dir, "a/b/symlink")))
+	must(unix.Mkfifo(filepath.Join(dir, "a/fifo"), 0o620))
+	must(unix.Mknod(filepath.Join(dir, "a/chardev"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))))
+	must(os.Lchown(filepath.Join(dir, "a/plain"), 1234, 5678))
+	must(os.Lchown(filepath.Join(dir, "a/b/symlink"), 4321, 8765))
+	must(os.Chown(filepath.Join(dir, "a/b"), 1000, 1000))
+	must(os.Chmod(filepath.Join(dir, "a/b/c"), 0o1777))
+	must(unix.Setxattr(filepath.Join(dir, "a/plain"), "user.note", []byte("kept"), 0))
+	if out, err := exec.Command("setfacl", "-m", "u:1001:rw", filepath.Join(dir, "a/b/c/deep")).CombinedOutput(); err != nil {
+		t.Fatalf("setfacl: %v: %s", err, out)
+	}
+	if out, err := exec.Command("setfacl", "-d", "-m", "g:1002:rx", filepath.Join(dir, "a/b")).CombinedOutput(); err != nil {
+		t.Fatalf("setfacl -d: %v: %s", err, out)
+	}
+	ts := []unix.Timespec{{Sec: 1_600_000_000, Nsec: 123456789}, {Sec: 1_500_000_000, Nsec: 987654321}}
+	for _, p := range []string{"a/b/c/deep", "a/plain", "a/sparse", "a/fifo", "a/b/c", "a/b", "a"} {
+		must(unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(dir, p), ts, unix.AT_SYMLINK_NOFOLLOW))
+	}
+}
+
+// A fresh, empty brick beside a full one (a replaced disk, or the new
+// side of a migration): the volume shows the full tree at once, reads
+// come from the full brick, and the full heal that starts by itself
+// copies everything.
+func TestFreshBrickFullHeal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for owners, device files and trusted xattrs")
+	}
+	if _, err := exec.LookPath("setfacl"); err != nil {
+		t.Skip("needs setfacl")
+	}
+	old, fresh := t.TempDir(), t.TempDir()
+	makeTree(t, old)
+	want := treeOf(t, old, ".")
+	cl := newCluster(t, buildOpts{n: 2, locks: true, dirs: []string{old, fresh}, options: []string{"read-hash-mode", "0", "read-subvolume", "locks1"}})
+	f := client(t, cl.top)
+	if got, err := f.read("/a/b/c/deep"); err != nil || len(got) != 40000 {
+		t.Errorf("read during the heal: %d bytes, %v", len(got), err)
+	}
+	cl.waitHealed(t, 30*time.Second)
+	if got := treeOf(t, fresh, "."); got != want {
+		t.Errorf("fresh brick after the full heal:\n%s\nwant (the old brick before):\n%s", got, want)
+	}
+	sameTrees(t, old, fresh)
+	var st syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(fresh, "a/sparse"), &st); err != nil || st.Blocks*512 >= 1<<20 {
+		t.Errorf("the sparse file's holes were filled on the fresh brick: %d blocks, %v", st.Blocks, err)
+	}
+}
