@@ -98,6 +98,11 @@ func mountOptions(o Options, root bool) *gofuse.MountOptions {
 		// More background requests than go-fuse's 12 keep readahead
 		// and async writes of several files in flight.
 		MaxBackground: 64,
+		// The kernel passes each creation's umask instead of applying
+		// it: storage/posix applies it, except in a directory with a
+		// default ACL, where POSIX says the ACL decides (a kernel-masked
+		// mode would cut the inherited ACL's mask).
+		ExtraCapabilities: gofuse.CAP_DONT_MASK,
 	}
 	var opts []string
 	if o.DefaultPermissions {
