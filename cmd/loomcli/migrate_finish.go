@@ -1,0 +1,244 @@
+package loomcli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loom-fs/loom/cmd/loomcli/strip"
+	"github.com/loom-fs/loom/cmd/loomcli/treecheck"
+	"golang.org/x/sys/unix"
+)
+
+var migrateFinishCommand = &Command{
+	Name:    "finish",
+	Summary: "wait for the copy, verify NEW against OLD, unmount and strip Loom's metadata",
+	Usage:   "loom migrate finish MNT",
+	Help: `Waits until the full heal is over and nothing waits to be healed, then
+compares OLD and NEW entry by entry (contents, holes, modes, owners, times
+with nanoseconds, xattrs, ACLs, hard links, symlink targets, devices).
+Times that differ only because a write reached the two copies a few
+microseconds apart are set to OLD's through the mount (so both copies get
+them). Any other difference stops finish before unmounting: each differing
+path is printed and the migration keeps running.
+
+Then it unmounts MNT (applications must have stopped using it: finish
+fails with "busy" otherwise, and can be run again), checks the quiet
+copies once more, removes Loom's metadata from OLD and NEW and prints how
+to use NEW. OLD is left as it was before the migration.`,
+}
+
+// verifyAttempts is how many times finish compares the copies while
+// mounted before it gives up on differences (writes in flight, heals
+// that a lookup queued).
+const verifyAttempts = 5
+
+func runMigrateFinish(ctx context.Context, env *Env, args []string) int {
+	fs := newFlagSet("migrate finish")
+	pos, status, ok := runFlags(env, migrateFinishCommand, fs, args)
+	if !ok {
+		return status
+	}
+	if len(pos) != 1 {
+		return env.usagef("migrate finish", "one MNT expected, got %d arguments", len(pos))
+	}
+	st, err := stateForMount(pos[0])
+	if err != nil {
+		return env.failf("migrate finish", "%v", err)
+	}
+	if st.Phase == phaseCopying {
+		if code := finishMounted(ctx, env, st); code != exitOK {
+			return code
+		}
+	}
+	if st.Phase != phaseFinishing {
+		return env.failf("migrate finish", "the migration is %s", st.Phase)
+	}
+	if err := finishUnmounted(env, st); err != nil {
+		return env.failf("migrate finish", "%v", err)
+	}
+	return exitOK
+}
+
+// finishMounted waits for the copy, verifies, and unmounts.
+func finishMounted(ctx context.Context, env *Env, st *migrateState) int {
+	if err := waitCopied(ctx, env, st); err != nil {
+		return env.failf("migrate finish", "%v", err)
+	}
+	start := time.Now()
+	diffs, n, err := verifyMounted(ctx, st)
+	if err != nil {
+		return env.failf("migrate finish", "verifying: %v", err)
+	}
+	if len(diffs) > 0 {
+		fmt.Fprintf(env.Stderr, "%s migrate finish: NEW differs from OLD in %d paths; the migration keeps running on %s:\n", env.Prog, len(diffs), st.Mount)
+		printDiffs(env.Stderr, diffs, 200)
+		return exitFail
+	}
+	fmt.Fprintf(env.Stdout, "verified: %d paths of NEW equal OLD (%v)\n", n, time.Since(start).Round(time.Millisecond))
+	st.Phase = phaseFinishing
+	if err := st.save(); err != nil {
+		return env.failf("migrate finish", "%v", err)
+	}
+	if err := unix.Unmount(st.Mount, 0); err != nil {
+		st.Phase = phaseCopying
+		st.save()
+		if errors.Is(err, unix.EBUSY) {
+			return env.failf("migrate finish", "unmounting %s: busy: stop the applications that use it, then run finish again", st.Mount)
+		}
+		return env.failf("migrate finish", "unmounting %s: %v", st.Mount, err)
+	}
+	if err := waitDaemonExit(st, 30*time.Second); err != nil {
+		return env.failf("migrate finish", "%v", err)
+	}
+	if err := unbindBricks(st); err != nil {
+		return env.failf("migrate finish", "%v", err)
+	}
+	return exitOK
+}
+
+// waitCopied waits until the full heal is over and nothing waits.
+func waitCopied(ctx context.Context, env *Env, st *migrateState) error {
+	live := isTerminal(env.Stdout)
+	for {
+		ms := migrationStatus(st)
+		switch {
+		case !ms.Running:
+			return fmt.Errorf("the migration's mount does not answer; \"%s migrate resume %s\" restarts it", env.Prog, st.Mount)
+		case ms.Phase == "paused":
+			return fmt.Errorf("the copy is paused; \"%s migrate resume %s\" first", env.Prog, st.Mount)
+		case ms.Copied:
+			if live {
+				fmt.Fprint(env.Stdout, "\r\033[K")
+			}
+			fmt.Fprintln(env.Stdout, ms.line(0))
+			return nil
+		}
+		if live {
+			fmt.Fprint(env.Stdout, "\r\033[K"+ms.line(30))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// verifyMounted compares OLD and NEW while the mount runs. Differences of
+// times alone are settled through the mount (OLD's times, which the
+// applications saw, set on both copies); others are given time to heal
+// and compared again. It returns what still differs.
+func verifyMounted(ctx context.Context, st *migrateState) ([]treecheck.Diff, int, error) {
+	var diffs []treecheck.Diff
+	for attempt := 1; ; attempt++ {
+		ta, tb, err := scanBoth(st.Old, st.New, treecheck.Options{})
+		if err != nil {
+			if attempt == verifyAttempts {
+				return nil, 0, err
+			}
+		} else {
+			diffs = treecheck.Compare(ta, tb, treecheck.CompareOptions{})
+			if len(diffs) == 0 {
+				return nil, len(ta.Entries), nil
+			}
+			others := settleTimes(ta, diffs, st.Mount)
+			if attempt == verifyAttempts {
+				return others, len(ta.Entries), nil
+			}
+			if len(others) > 0 {
+				replicateControl(st.Mount, "index")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+		}
+	}
+}
+
+// settleTimes sets, under root, OLD's times on each path whose only
+// differences are times, and returns the other differences.
+func settleTimes(old *treecheck.Tree, diffs []treecheck.Diff, root string) []treecheck.Diff {
+	var others []treecheck.Diff
+	for _, d := range diffs {
+		e := old.Entries[d.Path]
+		if e == nil || !timesOnly(d) {
+			others = append(others, d)
+			continue
+		}
+		p := root
+		if d.Path != "." {
+			p = filepath.Join(root, d.Path)
+		}
+		ts := []unix.Timespec{e.Atime, e.Mtime}
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			others = append(others, treecheck.Diff{Path: d.Path, What: append(d.What, "setting OLD's times: "+err.Error())})
+		}
+	}
+	return others
+}
+
+func timesOnly(d treecheck.Diff) bool {
+	for _, w := range d.What {
+		if !strings.HasPrefix(w, "mtime ") && !strings.HasPrefix(w, "atime ") {
+			return false
+		}
+	}
+	return true
+}
+
+// waitDaemonExit waits for the mount process to end after the unmount.
+func waitDaemonExit(st *migrateState, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		b, err := os.ReadFile(migratePidPath(st.New))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if pid <= 0 || unix.Kill(pid, 0) != nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the mount process %d did not exit within %v of the unmount", pid, limit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// finishUnmounted checks the quiet copies (metadata; the contents were
+// verified while mounted), strips Loom from OLD and then NEW (whose
+// .loom holds the state, so an interrupted finish can be run again), and
+// says how to use NEW.
+func finishUnmounted(env *Env, st *migrateState) error {
+	if mounted, err := isMountpoint(st.Mount); err != nil || mounted {
+		return fmt.Errorf("%s is still mounted", st.Mount)
+	}
+	ta, tb, err := scanBoth(st.Old, st.New, treecheck.Options{NoContents: true})
+	if err != nil {
+		return fmt.Errorf("checking the unmounted copies: %w", err)
+	}
+	diffs := treecheck.Compare(ta, tb, treecheck.CompareOptions{})
+	if others := settleTimes(ta, diffs, st.New); len(others) > 0 {
+		fmt.Fprintf(env.Stderr, "%s migrate finish: after unmounting, NEW differs from OLD in %d paths:\n", env.Prog, len(others))
+		printDiffs(env.Stderr, others, 200)
+		return fmt.Errorf("not stripping: something changed the copies between the verification and the unmount; \"%s migrate resume %s\" mounts the migration again", env.Prog, st.Mount)
+	}
+	for _, dir := range []string{st.Old, st.New} {
+		res, err := strip.Tree(dir)
+		if err != nil {
+			return fmt.Errorf("removing Loom's metadata: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "stripped %s: %d Loom xattrs and .loom removed\n", dir, res.Xattrs)
+	}
+	removeIndex(st.Mount)
+	fmt.Fprintf(env.Stdout, "migration done: %s is a plain copy of %s.\nUse it directly, for example at the old place: mount --bind %s %s\n", st.New, st.Old, st.New, st.Mount)
+	return nil
+}
