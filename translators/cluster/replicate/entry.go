@@ -70,7 +70,7 @@ func (r *Replicate) Mknod(ctx context.Context, c *xlator.Call, loc *xlator.Loc, 
 	}
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return st, nil
+	return r.replyStat(c, sts, errs), nil
 }
 
 // Mkdir makes the directory on every copy with one GFID.
@@ -86,7 +86,7 @@ func (r *Replicate) Mkdir(ctx context.Context, c *xlator.Call, loc *xlator.Loc, 
 	}
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return st, nil
+	return r.replyStat(c, sts, errs), nil
 }
 
 // Symlink makes the link on every copy with one GFID.
@@ -102,7 +102,7 @@ func (r *Replicate) Symlink(ctx context.Context, c *xlator.Call, target string, 
 	}
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return st, nil
+	return r.replyStat(c, sts, errs), nil
 }
 
 // Create creates and opens the file on every copy with one GFID.
@@ -123,7 +123,7 @@ func (r *Replicate) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, m
 	fd.SetCtx(r, s)
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return st, nil
+	return r.replyStat(c, sts, errs), nil
 }
 
 // Unlink removes the name from every copy.
@@ -163,5 +163,5 @@ func (r *Replicate) Link(ctx context.Context, c *xlator.Call, oldLoc, newLoc *xl
 	if err != nil {
 		return xlator.Stat{}, err
 	}
-	return firstStat(sts, errs), nil
+	return r.replyStat(c, sts, errs), nil
 }

@@ -35,6 +35,25 @@ func firstStat(sts []xlator.Stat, errs []error) xlator.Stat {
 	return xlator.Stat{}
 }
 
+// replyStat returns the attributes a modifying fop answers: those of the
+// child later reads of the inode will use (so that, say, an fstat after a
+// create sees the same times), else the first child that succeeded.
+func (r *Replicate) replyStat(c *xlator.Call, sts []xlator.Stat, errs []error) xlator.Stat {
+	st := firstStat(sts, errs)
+	in := r.inodes.get(st.GFID)
+	if in == nil {
+		return st
+	}
+	ok := make([]bool, len(errs))
+	for i, e := range errs {
+		ok[i] = e == nil
+	}
+	if i, err := r.chooseRead(in, statType(in), ok, st.GFID, c); err == nil {
+		return sts[i]
+	}
+	return st
+}
+
 // Write writes to every copy, as one transaction per write or, with
 // eager-lock, as part of the stream of writes that shares one lock and
 // one pre-op/post-op.
@@ -69,7 +88,7 @@ func (r *Replicate) Truncate(ctx context.Context, c *xlator.Call, loc *xlator.Lo
 		sts[i], e = r.kids[i].Truncate(ctx, c, loc, size)
 		return e
 	})
-	return firstStat(sts, errs), err
+	return r.replyStat(c, sts, errs), err
 }
 
 // Ftruncate truncates every copy through fd.
@@ -79,7 +98,7 @@ func (r *Replicate) Ftruncate(ctx context.Context, c *xlator.Call, fd *xlator.FD
 		sts[i], e = r.kids[i].Ftruncate(ctx, c, fd, size)
 		return e
 	})
-	return firstStat(sts, errs), err
+	return r.replyStat(c, sts, errs), err
 }
 
 // Fallocate allocates on every copy.
@@ -148,7 +167,7 @@ func (r *Replicate) Setattr(ctx context.Context, c *xlator.Call, loc *xlator.Loc
 		sts[i], e = r.kids[i].Setattr(ctx, c, loc, attr)
 		return e
 	})
-	return firstStat(sts, errs), err
+	return r.replyStat(c, sts, errs), err
 }
 
 // Fsetattr changes the attributes of every copy through fd.
@@ -158,7 +177,7 @@ func (r *Replicate) Fsetattr(ctx context.Context, c *xlator.Call, fd *xlator.FD,
 		sts[i], e = r.kids[i].Fsetattr(ctx, c, fd, attr)
 		return e
 	})
-	return firstStat(sts, errs), err
+	return r.replyStat(c, sts, errs), err
 }
 
 // Setxattr sets the xattr on every copy.
