@@ -61,21 +61,21 @@ func TestForgetBoundsInodeTable(t *testing.T) {
 			}
 		}
 	})
+	// Anything on the machine that drops caches meanwhile makes the kernel
+	// forget some already; what matters is the bound after the drop.
 	before := m.inodes(t)
-	if before < files {
-		t.Fatalf("inode table holds %d after %d lookups", before, files)
-	}
+	t.Logf("inode table: %d after %d lookups", before, files)
 	if err := os.WriteFile("/proc/sys/vm/drop_caches", []byte("2"), 0); err != nil {
 		t.Skipf("cannot drop caches: %v", err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	after := m.inodes(t)
-	for after > before/10 && time.Now().Before(deadline) {
+	for after > files/10 && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 		after = m.inodes(t)
 	}
 	t.Logf("inode table: %d after lookups, %d after drop_caches", before, after)
-	if after > before/10 {
-		t.Errorf("inode table still holds %d of %d after the kernel dropped its caches", after, before)
+	if after > files/10 {
+		t.Errorf("inode table still holds %d after %d lookups and a drop of the kernel's caches", after, files)
 	}
 }
