@@ -2,6 +2,7 @@ package locks_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"syscall"
 	"testing"
@@ -297,5 +298,26 @@ func TestFlockStyleReleasedWithFile(t *testing.T) {
 	}
 	if d := l.Dump(); d != "" {
 		t.Fatalf("locks left after every file was released:\n%s", d)
+	}
+}
+
+// A request whose caller already gave up is refused even though the range
+// is free: a lock granted to nobody would never be released.
+func TestCancelledRequestIsNotGranted(t *testing.T) {
+	rec := xlatortest.NewRecorder("recorder", nil)
+	l := xlatortest.Wrap(t, locks.Type, rec).(*locks.Locks)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	loc := &xlator.Loc{Path: "/f", GFID: xlator.NewGFID()}
+	fd := xlator.NewFD(loc, syscall.O_RDWR, false)
+	if _, err := l.Lk(ctx, caller("", 1), fd, xlator.LkSet, lock(xlator.WriteLock, 0, 0)); !errors.Is(err, syscall.EINTR) {
+		t.Fatalf("cancelled F_SETLK = %v, want EINTR", err)
+	}
+	if err := l.Inodelk(ctx, caller("", 1), "d", loc, xlator.LkSetWait, lock(xlator.WriteLock, 0, 0)); !errors.Is(err, syscall.EINTR) {
+		t.Fatalf("cancelled inodelk = %v, want EINTR", err)
+	}
+	// Nothing was granted: another owner gets the whole range at once.
+	if _, err := l.Lk(context.Background(), caller("", 2), fd, xlator.LkSet, lock(xlator.WriteLock, 0, 0)); err != nil {
+		t.Fatalf("F_SETLK after the cancelled request: %v", err)
 	}
 }

@@ -298,6 +298,12 @@ func (t *table) waitSpaces(fam family, o owner) []*space {
 // that would close a cycle of owners waiting for each other fails with
 // EDEADLK instead of waiting.
 func (t *table) acquire(ctx context.Context, id spaceID, rec lockRec, wait, detect bool) error {
+	// A request whose caller has already given up (a FUSE interrupt, a
+	// client that stopped waiting) is not granted, even if the range is
+	// free: nobody would ever release it.
+	if ctx.Err() != nil {
+		return syscall.EINTR
+	}
 	t.mu.Lock()
 	sp := t.spaceOf(id)
 	if t.grantable(sp, &rec, sp.waiting) {
