@@ -297,4 +297,3 @@ func fileOn(t *testing.T, brick, p string) []byte {
 	}
 	return b
 }
-
