@@ -9,6 +9,7 @@ package all
 
 import (
 	// Clusters.
+	_ "github.com/loom-fs/loom/translators/cluster/distribute"
 	_ "github.com/loom-fs/loom/translators/cluster/replicate"
 
 	// Debugging.
