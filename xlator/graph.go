@@ -324,8 +324,25 @@ func (g *Graph) WaitUp(ctx context.Context) error {
 	case <-ch:
 		return nil
 	case <-ctx.Done():
+		if why := g.downReasons(); why != "" {
+			return fmt.Errorf("volume %q did not come up: %s: %w", g.top.Name(), why, ctx.Err())
+		}
 		return fmt.Errorf("waiting for volume %q to come up: %w", g.top.Name(), ctx.Err())
 	}
+}
+
+// downReasons joins what each translator that can tell says about why it
+// is down ("client0: connect 127.0.0.1:24007: connection refused").
+func (g *Graph) downReasons() string {
+	var why []string
+	for _, t := range g.nodes {
+		if r, ok := t.(DownReasoner); ok {
+			if s := r.DownReason(); s != "" {
+				why = append(why, t.Name()+": "+s)
+			}
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // IsUp reports whether the top is currently up.

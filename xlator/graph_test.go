@@ -265,3 +265,31 @@ func TestRegisterRejectsDuplicatesAndBadDefaults(t *testing.T) {
 	})
 	mustPanic("no New", func() { Register(Descriptor{Type: "test/nonew"}) })
 }
+
+type downLeaf struct{ testLeaf }
+
+func (d *downLeaf) Start(ctx context.Context) error { return nil } // never comes up
+func (d *downLeaf) DownReason() string             { return "connect 127.0.0.1:1: connection refused" }
+
+func init() {
+	Register(Descriptor{Type: "test/down", Doc: "never up", MaxChildren: 0,
+		New: func(cfg *Config) (Translator, error) { return &downLeaf{testLeaf{Leaf: NewLeaf(cfg)}}, nil }})
+}
+
+func TestWaitUpNamesWhyTheTopIsDown(t *testing.T) {
+	g, err := Build([]VolumeSpec{vol("c0", "test/down"), vol("top", "test/pass", "c0")}, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Stop()
+	if err := g.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err = g.WaitUp(ctx)
+	want := `volume "top" did not come up: c0: connect 127.0.0.1:1: connection refused`
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitUp error = %v, want it to start with %q", err, want)
+	}
+}

@@ -72,6 +72,14 @@ type BackingFiler interface {
 	BackingFile(fd *FD) (int, bool)
 }
 
+// DownReasoner is implemented by translators that can say why they are not
+// serving (protocol/client: the server's address and the connection
+// error). Graph.WaitUp names these reasons when the top does not come up.
+type DownReasoner interface {
+	// DownReason is "" while the translator is up.
+	DownReason() string
+}
+
 // Event is a notification that travels up the graph.
 type Event int
 

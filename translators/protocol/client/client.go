@@ -253,6 +253,18 @@ func (c *Client) down(err error) {
 	}
 }
 
+// DownReason says why the client is not connected ("" while it is): the
+// server's address and the last connection error. xlator.Graph.WaitUp
+// puts it in the error of a mount whose bricks are unreachable.
+func (c *Client) DownReason() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess != nil || c.status == "" {
+		return ""
+	}
+	return c.status
+}
+
 // current returns the live session, or an ENOTCONN error naming the server.
 func (c *Client) current() (*session, error) {
 	c.mu.Lock()
