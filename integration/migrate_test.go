@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loom-fs/loom/cmd/loomcli/strip"
 	"github.com/loom-fs/loom/cmd/loomcli/treecheck"
 	"github.com/loom-fs/loom/integration/treegen"
 	"golang.org/x/sys/unix"
@@ -635,4 +636,89 @@ func testMigrateLive(t *testing.T, mode string) {
 	reportDiffs(t, "NEW against OLD", treecheck.Compare(scanTree(t, m.old, treecheck.Options{KeepLoom: true}), newTree, treecheck.CompareOptions{}))
 	noLoomLeft(t, m.new)
 	noLoomLeft(t, m.old)
+}
+
+// The volfiles of examples/migrate work as they are, the GlusterFS way:
+// mount the replicate graph of OLD and an empty NEW, use (crawl) the
+// mount, and everything is healed to NEW with no option added. Then,
+// unmounted and stripped, NEW equals OLD as it was, but for access times
+// (the copy reads OLD through its own mount; "loom migrate" keeps them)
+// and the root's times (the brick made .loom in OLD's root).
+func TestMigrateExamples(t *testing.T) {
+	for _, c := range []struct{ name, server, client string }{
+		{"direct", "", "direct.vol"},
+		{"split", "server.vol", "client.vol"},
+		{"single-file", "", "migrate.vol"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMigration(t)
+			cfg := treegen.Config{Seed: 9, WideEntries: 300, Depth: 100, BigFileSize: 3 << 20, SparseSize: 32 << 20}
+			if _, err := treegen.Generate(m.old, cfg); err != nil {
+				t.Fatal(err)
+			}
+			before := scanTree(t, m.old, treecheck.Options{})
+			port := strconv.Itoa(freePort(t))
+			example := func(name string) string {
+				b, err := os.ReadFile(filepath.Join("..", "examples", "migrate", name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return strings.NewReplacer("/srv/old", m.old, "/srv/new", m.new, "24007", port).Replace(string(b))
+			}
+			if c.server != "" {
+				startServe(t, example(c.server))
+			}
+			mnt := mountLoom(t, example(c.client))
+			opt := treecheck.CompareOptions{IgnoreAtime: true, IgnoreRootTimes: true}
+			deadline := time.Now().Add(90 * time.Second)
+			var diffs []treecheck.Diff
+			mnt.guard(t, 2*time.Minute, "crawling the mount", func() {
+				for {
+					crawl(t, mnt.Dir)
+					diffs = treecheck.Compare(scanTree(t, m.old, treecheck.Options{}), scanTree(t, m.new, treecheck.Options{}), opt)
+					if len(diffs) == 0 || time.Now().After(deadline) {
+						return
+					}
+					time.Sleep(time.Second)
+				}
+			})
+			reportDiffs(t, "NEW against OLD through the mount", diffs)
+			mnt.Unmount(t)
+			for _, dir := range []string{m.old, m.new} {
+				if _, err := strip.Tree(dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reportDiffs(t, "NEW against OLD before", treecheck.Compare(before, scanTree(t, m.new, treecheck.Options{KeepLoom: true}), opt))
+			noLoomLeft(t, m.new)
+		})
+	}
+}
+
+// crawl does what a GlusterFS user does to heal a volume: list every
+// directory with attributes and read every file and its xattrs
+// ("ls -alR", "find -exec cat").
+func crawl(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(p, &st); err != nil {
+			return err
+		}
+		if _, err := treecheck.ListXattrs(p); err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			if _, err := os.ReadFile(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("crawling %s: %v", dir, err)
+	}
 }
