@@ -184,13 +184,18 @@ func reportDiffs(t *testing.T, what string, diffs []treecheck.Diff) {
 // included), OLD is unchanged, and neither keeps a trace of Loom. One
 // subtest per kind of thing the tree holds.
 func TestMigrateFidelity(t *testing.T) {
+	t.Run("direct", func(t *testing.T) { testMigrateFidelity(t) })
+	t.Run("via-server", func(t *testing.T) { testMigrateFidelity(t, "--via-server") })
+}
+
+func testMigrateFidelity(t *testing.T, startArgs ...string) {
 	m := newMigration(t)
 	cfg := treegen.Small
 	if _, err := treegen.Generate(m.old, cfg); err != nil {
 		t.Fatal(err)
 	}
 	before := scanTree(t, m.old, treecheck.Options{})
-	m.start(t)
+	m.start(t, startArgs...)
 	out := m.finish(t)
 	t.Logf("finish:\n%s", out)
 	if isMounted(m.mnt) {

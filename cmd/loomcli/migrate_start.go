@@ -2,6 +2,7 @@ package loomcli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -179,7 +180,26 @@ func mountMigration(ctx context.Context, env *Env, st *migrateState) error {
 		unbindBricks(st)
 		return fmt.Errorf("mounting the migration graph (%s): %s", vol, strings.TrimSpace(errOut.String()))
 	}
-	if _, err := replicateControl(st.Mount, "full"); err != nil {
+	return startFullHeal(st.Mount)
+}
+
+// startFullHeal makes sure a full heal runs. Replicate starts one by
+// itself when it finds NEW fresh (a first start); asking for another
+// then would only crawl everything a second time, so it is asked for
+// only when none began within a second (a resumed migration).
+func startFullHeal(mnt string) error {
+	for i := 0; i < 20; i++ {
+		raw, err := replicateControl(mnt, "status")
+		if err != nil {
+			return fmt.Errorf("starting the full heal: %w", err)
+		}
+		var hs healStatus
+		if json.Unmarshal(raw, &hs) == nil && (hs.FullRunning || hs.Seconds > 0) {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := replicateControl(mnt, "full"); err != nil {
 		return fmt.Errorf("starting the full heal: %w", err)
 	}
 	return nil
