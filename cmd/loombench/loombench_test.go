@@ -22,7 +22,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	work := t.TempDir()
 	args := []string{"-quick", "-json", "-timeout", "4m", "-workdir", work,
-		"-only", "native,loopback,loopback-nopt,loom,loom-nopt"}
+		"-only", "native,loopback,loopback-nopt,loopback-ao,loom,loom-nopt"}
 	cfg, err := parseFlags(args, os.Stderr)
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ var targetFactories = []func() Target{
 	func() Target { return &nativeTarget{} },
 	func() Target { return &loopbackTarget{name: "loopback"} },
 	func() Target { return &loopbackTarget{name: "loopback-nopt", noPassthrough: true} },
+	func() Target { return &loopbackTarget{name: "loopback-ao", allowOther: true} },
 	func() Target {
 		return newLoomTarget("loom", "Loom storage/posix graph, defaults (as root: passthrough, allow_other, default_permissions)", posixVolfile)
 	},
