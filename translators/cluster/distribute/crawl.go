@@ -257,6 +257,7 @@ func (r *rebalancer) runJobs(ctx context.Context, jobs []job) []job {
 				case err == nil:
 					r.c.migrated.Add(1)
 					r.c.bytes.Add(n)
+				case err == errGone:
 				case err == errBusy:
 					mu.Lock()
 					busy = append(busy, j)

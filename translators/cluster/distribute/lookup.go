@@ -299,6 +299,12 @@ func (d *Distribute) ensureLink(ctx context.Context, h int, loc *xlator.Loc, tar
 		bare.GFID = xlator.GFID{}
 		st, _, err := d.kids[h].Lookup(ctx, rc, &bare, nil)
 		if errors.Is(err, syscall.ENOENT) {
+			// The name is free but the GFID is taken: a link file of
+			// another hard link of this file. Link files of one file
+			// are hard links of each other, as in GlusterFS.
+			if _, err := d.kids[h].Link(ctx, rc, &xlator.Loc{GFID: g}, &l); err == nil {
+				return d.kids[h].Setxattr(ctx, rc, &l, linktoXattr, []byte(d.kids[target].Name()), 0)
+			}
 			continue
 		}
 		if err != nil {

@@ -13,6 +13,11 @@ import (
 // meanwhile; it is tried again later.
 var errBusy = errors.New("file busy")
 
+// errGone is a migration with nothing to do: the file was renamed or
+// removed since its directory was listed (its new name is found later in
+// the crawl, or the next run).
+var errGone = errors.New("file gone")
+
 // migrateDomain is the inodelk domain suffix a migration's switch holds
 // on the source file.
 const migrateDomain = ".migrate"
@@ -43,11 +48,11 @@ func (d *Distribute) migrate(ctx context.Context, j *job) (int64, error) {
 	loc.GFID = g
 	src, dst := d.kids[j.from], d.kids[j.to]
 	st0, err := src.Stat(ctx, rc, loc)
+	if stale(err) || (err == nil && (st0.GFID != g || isLinkFile(&st0))) {
+		return 0, errGone
+	}
 	if err != nil {
 		return 0, err
-	}
-	if st0.GFID != g || isLinkFile(&st0) {
-		return 0, errBusy // renamed or replaced since it was listed
 	}
 	if st0.Nlink > 1 {
 		return 0, xlator.Wrap("migrate", loc.Path, syscall.EMLINK)
@@ -75,6 +80,11 @@ func (d *Distribute) migrate(ctx context.Context, j *job) (int64, error) {
 		return d.migrateSpecial(ctx, j, loc, &st0)
 	}
 	n, fd, err := d.copyToTemp(ctx, j, loc, &st0)
+	if errors.Is(err, syscall.EEXIST) {
+		// The GFID or the name appeared on the destination meanwhile
+		// (a rename made a link file there): look again later.
+		return 0, errBusy
+	}
 	if fd != nil {
 		defer dst.Release(context.WithoutCancel(ctx), rc, fd)
 	}
