@@ -17,6 +17,7 @@ import (
 	_ "github.com/loom-fs/loom/translators/debug/trace"
 
 	// Features.
+	_ "github.com/loom-fs/loom/translators/features/index"
 	_ "github.com/loom-fs/loom/translators/features/locks"
 	_ "github.com/loom-fs/loom/translators/features/read-only"
 
