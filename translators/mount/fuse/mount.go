@@ -50,7 +50,7 @@ func Mount(top xlator.Translator, mountpoint string, o Options) (*Session, error
 	if err := checkMountpoint(abs); err != nil {
 		return nil, err
 	}
-	b := newBridge(top, o)
+	b := newBridge(newLiveTop(top), o) // liveTop: SwitchTop can replace the graph (switch.go)
 	mo := mountOptions(o, os.Geteuid() == 0)
 	if b.backer == nil {
 		// Nothing to pass through: do not ask the kernel for it, which
