@@ -71,7 +71,7 @@ func finishMounted(ctx context.Context, env *Env, st *migrateState) int {
 		return env.failf("migrate finish", "%v", err)
 	}
 	start := time.Now()
-	diffs, n, err := verifyMounted(ctx, st)
+	diffs, n, err := verifyMounted(ctx, env, st)
 	if err != nil {
 		return env.failf("migrate finish", "verifying: %v", err)
 	}
@@ -132,34 +132,61 @@ func waitCopied(ctx context.Context, env *Env, st *migrateState) error {
 
 // verifyMounted compares OLD and NEW while the mount runs. Differences of
 // times alone are settled through the mount (OLD's times, which the
-// applications saw, set on both copies); others are given time to heal
-// and compared again. It returns what still differs.
-func verifyMounted(ctx context.Context, st *migrateState) ([]treecheck.Diff, int, error) {
-	var diffs []treecheck.Diff
+// applications saw, set on both copies). For any other difference each
+// differing path and its directory are looked up through the mount (a
+// lookup heals what it finds different) and a full heal runs again (it
+// heals what the first one left pending); then the copies are compared
+// again. It returns what still differs after verifyAttempts comparisons.
+func verifyMounted(ctx context.Context, env *Env, st *migrateState) ([]treecheck.Diff, int, error) {
 	for attempt := 1; ; attempt++ {
 		ta, tb, err := scanBoth(st.Old, st.New, treecheck.Options{})
-		if err != nil {
-			if attempt == verifyAttempts {
-				return nil, 0, err
-			}
-		} else {
-			diffs = treecheck.Compare(ta, tb, treecheck.CompareOptions{})
+		var others []treecheck.Diff
+		switch {
+		case err != nil && attempt == verifyAttempts:
+			return nil, 0, err
+		case err == nil:
+			diffs := treecheck.Compare(ta, tb, treecheck.CompareOptions{})
 			if len(diffs) == 0 {
 				return nil, len(ta.Entries), nil
 			}
-			others := settleTimes(ta, diffs, st.Mount)
+			others = settleTimes(ta, diffs, st.Mount)
 			if attempt == verifyAttempts {
 				return others, len(ta.Entries), nil
 			}
-			if len(others) > 0 {
-				replicateControl(st.Mount, "index")
+		}
+		if len(others) > 0 {
+			fmt.Fprintf(env.Stdout, "%d paths differ (first: %s); healing them again\n", len(others), others[0])
+			lookupThroughMount(st.Mount, others)
+			if _, err := replicateControl(st.Mount, "full"); err != nil {
+				return nil, 0, err
+			}
+			time.Sleep(100 * time.Millisecond)
+			if err := waitCopied(ctx, env, st); err != nil {
+				return nil, 0, err
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil, 0, ctx.Err()
-		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
 		}
+	}
+}
+
+// lookupThroughMount looks up each differing path and lists its
+// directory through the mount, so that replicate compares the copies of
+// each and heals them.
+func lookupThroughMount(mnt string, diffs []treecheck.Diff) {
+	var st unix.Stat_t
+	for _, d := range diffs {
+		p := filepath.Join(mnt, d.Path)
+		dir := filepath.Dir(p)
+		unix.Lstat(dir, &st)
+		if f, err := os.Open(dir); err == nil {
+			f.Readdirnames(-1)
+			f.Close()
+		}
+		unix.Lstat(p, &st)
 	}
 }
 
