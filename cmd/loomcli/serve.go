@@ -98,7 +98,7 @@ func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeS
 		g.Stop()
 		return fmt.Errorf("mount %s: not in /proc/self/mountinfo after mounting (%v)", mountpoint, err)
 	}
-	ctl, err := startControl(mountpoint, func() *xlator.Graph { return g }, log)
+	ctl, err := startControl(mountpoint, liveGraphs(&g, m, mf, mountpoint, log), log)
 	if err != nil {
 		// Administration is unavailable, but the mount itself works.
 		log.Warn("no control socket: loom heal/control will not reach this mount", "err", err)
