@@ -109,3 +109,20 @@ func (r *Replicate) marks(dirtyAdd counters, blamed []bool, blame counters) xlat
 	}
 	return x
 }
+
+// withAllKeys adds every changelog key missing from x with a zero value.
+// Xattrops that lower counters (post-op, heal) send the whole changelog
+// this way, so that features/index on the brick sees every value and can
+// drop the inode's record when all are zero.
+func (r *Replicate) withAllKeys(x xlator.XData) xlator.XData {
+	zero := counters{}.encode()
+	if _, ok := x[dirtyKey]; !ok {
+		x[dirtyKey] = zero
+	}
+	for _, k := range r.pendingKeys {
+		if _, ok := x[k]; !ok {
+			x[k] = zero
+		}
+	}
+	return x
+}

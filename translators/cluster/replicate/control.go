@@ -17,7 +17,7 @@ var Commands = []string{"info", "full", "index", "status", "pause", "resume", "s
 // Info is the answer of "info": what waits to be healed.
 type Info struct {
 	Volume     string      `json:"volume"`
-	Pending    int         `json:"pending"`     // inodes waiting for a heal
+	Pending    int         `json:"pending"`     // inodes waiting for a heal (known here, or the most any brick's index holds)
 	SplitBrain int         `json:"split_brain"` // of which in split-brain
 	Bricks     []BrickInfo `json:"bricks"`
 	Entries    []Entry     `json:"entries,omitempty"` // the first 100
@@ -25,8 +25,10 @@ type Info struct {
 
 // BrickInfo is one child's part of Info.
 type BrickInfo struct {
-	Name string `json:"name"`
-	Up   bool   `json:"up"`
+	Name    string `json:"name"`
+	Up      bool   `json:"up"`
+	Indexed bool   `json:"indexed"` // it has a pending index (features/index)
+	Pending int64  `json:"pending"` // records in its index: inodes with a non-zero changelog there
 }
 
 // Entry is one inode waiting to be healed.
@@ -65,7 +67,7 @@ func (r *Replicate) Control(ctx context.Context, cmd string, args []string) (any
 	h := r.healer
 	switch cmd {
 	case "info":
-		return r.info(), nil
+		return r.info(ctx), nil
 	case "full":
 		h.requestFull()
 		return r.status(), nil
@@ -86,12 +88,18 @@ func (r *Replicate) Control(ctx context.Context, cmd string, args []string) (any
 	return nil, fmt.Errorf("unknown command %q (known: %v)", cmd, Commands)
 }
 
-func (r *Replicate) info() *Info {
+func (r *Replicate) info(ctx context.Context) *Info {
 	h := r.healer
 	in := &Info{Volume: r.Name()}
 	up := r.upSet()
+	most := int64(0)
 	for i, k := range r.kids {
-		in.Bricks = append(in.Bricks, BrickInfo{Name: k.Name(), Up: up[i]})
+		b := BrickInfo{Name: k.Name(), Up: up[i]}
+		if up[i] {
+			b.Pending, b.Indexed = r.indexCount(ctx, i)
+			most = max(most, b.Pending)
+		}
+		in.Bricks = append(in.Bricks, b)
 	}
 	h.mu.Lock()
 	in.Pending = len(h.items)
@@ -110,6 +118,8 @@ func (r *Replicate) info() *Info {
 		}
 	}
 	h.mu.Unlock()
+	in.Pending = max(in.Pending, int(most))
+	r.indexEntries(ctx, in, up)
 	sort.Slice(in.Entries, func(a, b int) bool { return in.Entries[a].Path < in.Entries[b].Path })
 	return in
 }
@@ -222,4 +232,27 @@ func (r *Replicate) resolveOne(ctx context.Context, g xlator.GFID, policy string
 		return err
 	}
 	return nil
+}
+
+// indexEntries fills in.Entries up to 100 from the bricks' indexes (first
+// page of each), for inodes not already listed.
+func (r *Replicate) indexEntries(ctx context.Context, in *Info, up []bool) {
+	listed := map[string]bool{}
+	for _, e := range in.Entries {
+		listed[e.GFID] = true
+	}
+	for i := range r.kids {
+		if !up[i] || len(in.Entries) >= 100 || !in.Bricks[i].Indexed || in.Bricks[i].Pending == 0 {
+			continue
+		}
+		r.readIndex(ctx, i, func(page []xlator.GFID) bool {
+			for _, g := range page {
+				if s := g.String(); !listed[s] && len(in.Entries) < 100 {
+					listed[s] = true
+					in.Entries = append(in.Entries, Entry{GFID: s})
+				}
+			}
+			return false
+		})
+	}
 }

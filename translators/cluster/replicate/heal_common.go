@@ -105,7 +105,7 @@ func (r *Replicate) clearChangelog(ctx context.Context, g xlator.GFID, typ int, 
 		if len(x) == 0 {
 			continue
 		}
-		if _, err := r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, x); err != nil {
+		if _, err := r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, r.withAllKeys(x)); err != nil {
 			r.Log().Warn("clearing the changelog after a heal failed", "gfid", g, "child", r.kids[i].Name(), "err", err)
 		}
 	}

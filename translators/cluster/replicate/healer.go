@@ -15,6 +15,10 @@ import (
 // failed) are tried again even without a child-up.
 const retryEvery = 10 * time.Second
 
+// indexEvery is how often the bricks' pending indexes are read even
+// without a child-up or an "index" command (GlusterFS's heal-timeout).
+const indexEvery = 10 * time.Minute
+
 // quickRetries is how many times an inode healed with something still
 // pending (and no sink down) is healed again at once before it waits for
 // the retry.
@@ -38,12 +42,14 @@ type healer struct {
 	resumed chan struct{} // closed while not paused
 	split   map[xlator.GFID]string
 	full    bool // a full crawl is wanted or running
+	index   bool // a read of the bricks' indexes is wanted
 	upGen   int  // counts childUp calls, so a heal that raced one is requeued
 
 	filesDone, bytesDone   atomic.Int64
 	filesTotal, bytesTotal atomic.Int64
 	crawlStart             atomic.Int64 // unix nanoseconds of the last full crawl's start
 	crawling               atomic.Bool
+	indexing               atomic.Bool
 	throttleStart          time.Time
 	throttleBytes          int64
 	throttleMu             sync.Mutex
@@ -53,10 +59,11 @@ type healer struct {
 
 // healItem is one inode waiting to be healed.
 type healItem struct {
-	tries  int // heals that left something pending
-	path   string
-	queued bool // in ready
-	busy   bool
+	tries   int // heals that left something pending
+	path    string
+	indexed bool // found in a brick's index: drop its records when healed
+	queued  bool // in ready
+	busy    bool
 }
 
 func newHealer(r *Replicate, workers int, rate, chunk int64) *healer {
@@ -111,9 +118,17 @@ func (h *healer) remember(g xlator.GFID, loc *xlator.Loc) {
 	h.poke()
 }
 
-// childUp requeues every parked item and, if a full crawl was waiting for
-// a sink, lets it start.
+// childUp requeues every parked item, asks for a read of the bricks'
+// indexes and, if a full crawl was waiting for a sink, lets it start.
 func (h *healer) childUp() {
+	h.mu.Lock()
+	h.index = true
+	h.mu.Unlock()
+	h.requeue()
+}
+
+// requeue queues every parked item again.
+func (h *healer) requeue() {
 	h.mu.Lock()
 	h.upGen++
 	for g, it := range h.items {
@@ -150,30 +165,47 @@ func (h *healer) tick() {
 	defer h.wg.Done()
 	t := time.NewTicker(retryEvery)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-h.r.runCtx.Done():
 			return
 		case <-t.C:
-			h.childUp()
+			if n%int(indexEvery/retryEvery) == 0 {
+				h.childUp()
+			} else {
+				h.requeue()
+			}
 		}
 	}
 }
 
-// next returns the next item to heal, or a full crawl to run.
-func (h *healer) next() (g xlator.GFID, full, ok bool) {
+// Work kinds next returns.
+const (
+	workItem = iota
+	workFull
+	workIndex
+)
+
+// next returns the next item to heal, or a full crawl or index read to
+// run.
+func (h *healer) next() (g xlator.GFID, kind int, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.paused {
-		return g, false, false
+		return g, 0, false
 	}
 	if h.full && !h.crawling.Load() {
 		h.full = false
 		h.crawling.Store(true)
-		return g, true, true
+		return g, workFull, true
 	}
 	if !h.r.heal.on {
-		return g, false, false
+		return g, 0, false
+	}
+	if h.index && !h.indexing.Load() {
+		h.index = false
+		h.indexing.Store(true)
+		return g, workIndex, true
 	}
 	for len(h.ready) > 0 {
 		g = h.ready[0]
@@ -187,16 +219,16 @@ func (h *healer) next() (g xlator.GFID, full, ok bool) {
 		if len(h.ready) > 0 {
 			h.poke() // more waits: wake another worker
 		}
-		return g, false, true
+		return g, workItem, true
 	}
-	return g, false, false
+	return g, 0, false
 }
 
 func (h *healer) work() {
 	defer h.wg.Done()
 	ctx := h.r.runCtx
 	for {
-		g, full, ok := h.next()
+		g, kind, ok := h.next()
 		if !ok {
 			select {
 			case <-ctx.Done():
@@ -205,8 +237,13 @@ func (h *healer) work() {
 				continue
 			}
 		}
-		if full {
+		switch kind {
+		case workFull:
 			h.runFull(ctx)
+			continue
+		case workIndex:
+			h.crawlIndexes(ctx)
+			h.indexing.Store(false)
 			continue
 		}
 		h.healOne(ctx, g)
@@ -239,7 +276,12 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 	}()
 	switch {
 	case err == nil, errors.Is(err, syscall.ENOENT):
+		h.mu.Unlock()
 		pending, _, waits := h.r.pendingState(ctx, g)
+		if it.indexed && (!pending || errors.Is(err, syscall.ENOENT)) {
+			h.r.dropRecords(ctx, g)
+		}
+		h.mu.Lock()
 		if !pending || errors.Is(err, syscall.ENOENT) {
 			delete(h.items, g)
 			delete(h.split, g)

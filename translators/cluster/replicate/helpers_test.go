@@ -6,6 +6,7 @@ import (
 
 	"github.com/loom-fs/loom/translators/cluster/replicate"
 	errorgen "github.com/loom-fs/loom/translators/debug/error-gen"
+	_ "github.com/loom-fs/loom/translators/features/index"
 	_ "github.com/loom-fs/loom/translators/features/locks"
 	_ "github.com/loom-fs/loom/translators/storage/posix"
 	"github.com/loom-fs/loom/xlator"
@@ -23,7 +24,8 @@ type cluster struct {
 // buildOpts choose what stands under replicate on each brick.
 type buildOpts struct {
 	n       int
-	locks   bool // features/locks above each posix
+	index   bool // features/index right above each posix
+	locks   bool // features/locks above that
 	faults  bool // debug/error-gen above that
 	options []string
 	dirs    []string // existing brick directories; fresh temp dirs when nil
@@ -40,6 +42,12 @@ func newCluster(t *testing.T, o buildOpts) *cluster {
 		}
 		below := fmt.Sprintf("posix%d", i)
 		specs = append(specs, xlatortest.PosixSpec(below, cl.dirs[i]))
+		if o.index {
+			name := fmt.Sprintf("index%d", i)
+			specs = append(specs, xlator.VolumeSpec{Name: name, Type: "features/index",
+				Subvolumes: []xlator.SubvolumeRef{{Name: below}}})
+			below = name
+		}
 		if o.locks {
 			name := fmt.Sprintf("locks%d", i)
 			specs = append(specs, xlator.VolumeSpec{Name: name, Type: "features/locks",

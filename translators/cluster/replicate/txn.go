@@ -187,7 +187,7 @@ func (r *Replicate) postOp(ctx context.Context, t *txn, ok, parts []bool) {
 		who = parts
 		failed = make([]bool, len(r.kids))
 	}
-	x := r.marks(one(t.typ).neg(), failed, one(t.typ))
+	x := r.withAllKeys(r.marks(one(t.typ).neg(), failed, one(t.typ)))
 	r.fanOut(ctx, who, func(i int) error {
 		for k := range t.targets {
 			if markedBefore(t.targets, k) {
