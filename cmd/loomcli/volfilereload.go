@@ -18,25 +18,18 @@ import (
 	"github.com/loom-fs/loom/xlator"
 )
 
-// Live volfile reload: "loom volfile reload MOUNTPOINT" asks the mount
+// Live volfile reload: "loom reload MOUNTPOINT" asks the mount
 // process to read its volfile again, build and start the new graph, and
 // switch the FUSE bridge to its top (fuse.Session.SwitchTop) without
 // unmounting. Open files are reopened on the new graph; the old graph is
 // stopped once nothing uses it. The request travels on a unix socket
 // beside the control socket (".reload.sock" instead of ".sock").
 
-// This file sorts after volfilecmd.go, so the "volfile" group is
-// registered when its init runs (the go command initialises a package's
-// files in name order).
 func init() {
-	group, ok := lookupCommand("volfile")
-	if !ok {
-		panic("loomcli: volfile reload: the volfile command group is not registered")
-	}
-	group.Subcommands = append(group.Subcommands, &Command{
+	Register(&Command{
 		Name:    "reload",
 		Summary: "switch a running mount to its changed volfile without unmounting",
-		Usage:   "loom volfile reload MOUNTPOINT",
+		Usage:   "loom reload MOUNTPOINT",
 		Help: `Asks the loom process serving MOUNTPOINT to read its volfile again (the
 file given to loom mount -f), build and start the new graph, wait for it
 to come up, and switch the mount to it. Nothing is unmounted: files open
@@ -71,26 +64,26 @@ const reloadTimeout = 2 * time.Minute
 
 func runVolfileReload(ctx context.Context, env *Env, args []string) int {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintf(env.Stderr, "%s volfile reload: need MOUNTPOINT (see %s help volfile)\n", env.Prog, env.Prog)
+		fmt.Fprintf(env.Stderr, "%s reload: need MOUNTPOINT (see %s help reload)\n", env.Prog, env.Prog)
 		return exitUsage
 	}
 	mp := args[0]
 	path := reloadSocketPath(mp)
 	c, err := net.DialTimeout("unix", path, 5*time.Second)
 	if err != nil {
-		return env.failf("volfile reload", "no loom mount answers for %s (socket %s): %v", mp, path, errors.Unwrap(err))
+		return env.failf("reload", "no loom mount answers for %s (socket %s): %v", mp, path, errors.Unwrap(err))
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(reloadTimeout + 5*time.Second))
 	if _, err := fmt.Fprintln(c, "reload"); err != nil {
-		return env.failf("volfile reload", "%s: %v", mp, err)
+		return env.failf("reload", "%s: %v", mp, err)
 	}
 	var r reloadReply
 	if err := json.NewDecoder(c).Decode(&r); err != nil {
-		return env.failf("volfile reload", "%s: reading the answer: %v", mp, err)
+		return env.failf("reload", "%s: reading the answer: %v", mp, err)
 	}
 	if r.Error != "" {
-		return env.failf("volfile reload", "%s: %s", mp, r.Error)
+		return env.failf("reload", "%s: %s", mp, r.Error)
 	}
 	fmt.Fprintf(env.Stdout, "%s: switched to top %s (%d volumes)\n", mp, r.Top, r.Volumes)
 	return exitOK
@@ -111,8 +104,7 @@ type liveGraph struct {
 	ended   bool
 }
 
-// liveGraphs makes the mount reloadable: it listens for "loom volfile
-// reload", switches sess to each new graph and stores it in *g (which
+// liveGraphs makes the mount reloadable: it listens for "loom reload", switches sess to each new graph and stores it in *g (which
 // serve stops at the end), stops replaced graphs once idle, and returns
 // the getter of the current graph for the control socket. If the reload
 // socket cannot be made, the mount still works; the getter then always
@@ -135,7 +127,7 @@ func liveGraphs(g **xlator.Graph, sess *fuse.Session, mf *mountFlags, mountpoint
 		err = os.Chmod(lg.path, 0o600)
 	}
 	if err != nil {
-		log.Warn("no reload socket: loom volfile reload will not reach this mount", "err", err)
+		log.Warn("no reload socket: loom reload will not reach this mount", "err", err)
 		if ln != nil {
 			ln.Close()
 		}
