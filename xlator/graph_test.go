@@ -269,7 +269,7 @@ func TestRegisterRejectsDuplicatesAndBadDefaults(t *testing.T) {
 type downLeaf struct{ testLeaf }
 
 func (d *downLeaf) Start(ctx context.Context) error { return nil } // never comes up
-func (d *downLeaf) DownReason() string             { return "connect 127.0.0.1:1: connection refused" }
+func (d *downLeaf) DownReason() string              { return "connect 127.0.0.1:1: connection refused" }
 
 func init() {
 	Register(Descriptor{Type: "test/down", Doc: "never up", MaxChildren: 0,
