@@ -44,7 +44,8 @@ type Status struct {
 	Volume      string  `json:"volume"`
 	Paused      bool    `json:"paused"`
 	FullRunning bool    `json:"full_running"`
-	Pending     int     `json:"pending"`
+	Pending     int     `json:"pending"`       // inodes waiting here
+	Indexed     int64   `json:"index_pending"` // the most records any up brick's index holds
 	FilesDone   int64   `json:"files_done"`
 	FilesTotal  int64   `json:"files_total"`
 	BytesDone   int64   `json:"bytes_done"`
@@ -70,18 +71,18 @@ func (r *Replicate) Control(ctx context.Context, cmd string, args []string) (any
 		return r.info(ctx), nil
 	case "full":
 		h.requestFull()
-		return r.status(), nil
+		return r.status(ctx), nil
 	case "index":
 		h.childUp()
-		return r.status(), nil
+		return r.status(ctx), nil
 	case "status":
-		return r.status(), nil
+		return r.status(ctx), nil
 	case "pause":
 		h.pause()
-		return r.status(), nil
+		return r.status(ctx), nil
 	case "resume":
 		h.resume()
-		return r.status(), nil
+		return r.status(ctx), nil
 	case "split-brain":
 		return r.resolve(ctx, args)
 	}
@@ -124,7 +125,7 @@ func (r *Replicate) info(ctx context.Context) *Info {
 	return in
 }
 
-func (r *Replicate) status() *Status {
+func (r *Replicate) status(ctx context.Context) *Status {
 	h := r.healer
 	s := &Status{Volume: r.Name(), FullRunning: h.crawling.Load(), ETASeconds: -1,
 		FilesDone: h.filesDone.Load(), FilesTotal: h.filesTotal.Load(),
@@ -134,6 +135,14 @@ func (r *Replicate) status() *Status {
 	s.Pending = len(h.items)
 	s.FullRunning = s.FullRunning || h.full
 	h.mu.Unlock()
+	for i, up := range r.upSet() {
+		if !up {
+			continue
+		}
+		if n, ok := r.indexCount(ctx, i); ok {
+			s.Indexed = max(s.Indexed, n)
+		}
+	}
 	if st := h.crawlStart.Load(); st != 0 {
 		s.Seconds = time.Since(time.Unix(0, st)).Seconds()
 		if s.Seconds > 0 {
