@@ -80,9 +80,10 @@ func (d *Distribute) migrate(ctx context.Context, j *job) (int64, error) {
 		return d.migrateSpecial(ctx, j, loc, &st0)
 	}
 	n, fd, err := d.copyToTemp(ctx, j, loc, &st0)
-	if errors.Is(err, syscall.EEXIST) {
+	if errors.Is(err, syscall.EEXIST) || (fd == nil && errors.Is(err, syscall.ENOENT)) {
 		// The GFID or the name appeared on the destination meanwhile
-		// (a rename made a link file there): look again later.
+		// (a rename made a link file there), or the directory is not
+		// there yet (being healed onto it): look again later.
 		return 0, errBusy
 	}
 	if fd != nil {
