@@ -43,7 +43,7 @@ func startServer(t *testing.T, brick string, serverOpts ...string) *server.Serve
 }
 
 // port returns the TCP port the server listens on.
-func port(t *testing.T, s *server.Server) string {
+func port(t testing.TB, s *server.Server) string {
 	_, p, err := net.SplitHostPort(s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func port(t *testing.T, s *server.Server) string {
 }
 
 // clientSpec is a protocol/client volume pointed at s.
-func clientSpec(t *testing.T, s *server.Server, clientOpts ...string) xlator.VolumeSpec {
+func clientSpec(t testing.TB, s *server.Server, clientOpts ...string) xlator.VolumeSpec {
 	base := []string{"remote-host", "127.0.0.1", "remote-port", port(t, s), "remote-subvolume", "brick"}
 	return xlator.VolumeSpec{Name: "client", Type: client.Type, Options: opts(append(base, clientOpts...)...)}
 }

@@ -23,6 +23,15 @@ func newBudget(limit int64) *budget {
 // budget waits for all of it) and takes them; false if ctx ended first.
 func (b *budget) acquire(ctx context.Context, n int64) bool {
 	n = min(n, b.limit)
+	// The usual case, room at once, needs no wake-up on ctx's end
+	// (registering one cost 8% of the server's CPU on small reads).
+	b.mu.Lock()
+	if b.free >= n {
+		b.free -= n
+		b.mu.Unlock()
+		return true
+	}
+	b.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() {
 		b.mu.Lock()
 		b.cond.Broadcast()

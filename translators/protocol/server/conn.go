@@ -223,8 +223,17 @@ func (c *conn) readLoop() error {
 			<-c.slots
 			return c.ctx.Err()
 		}
-		body := make([]byte, h.Len)
+		// A write's body (its data) comes from a pool; see pool.go.
+		var pooled *[]byte
+		var body []byte
+		if h.Op == wire.OpWrite {
+			pooled = getBuf(int(h.Len))
+			body = *pooled
+		} else {
+			body = make([]byte, h.Len)
+		}
 		if _, err := io.ReadFull(c.br, body); err != nil {
+			putBuf(pooled)
 			c.budget.release(cost)
 			<-c.slots
 			return err
@@ -234,13 +243,17 @@ func (c *conn) readLoop() error {
 		c.inflight[h.ID] = cancel
 		c.mu.Unlock()
 		c.wg.Add(1)
-		go c.handle(rctx, h, body, cost)
+		go c.handle(rctx, h, body, pooled, cost)
 	}
 }
 
-// handle runs one request and sends its reply.
-func (c *conn) handle(ctx context.Context, h wire.Header, body []byte, cost int64) {
+// handle runs one request and sends its reply. pooled, if not nil, is
+// the pool buffer holding body: it goes back once the reply is sent.
+func (c *conn) handle(ctx context.Context, h wire.Header, body []byte, pooled *[]byte, cost int64) {
+	var readBuf *[]byte // a read's reply data, from the pool
 	defer func() {
+		putBuf(pooled)
+		putBuf(readBuf)
 		c.mu.Lock()
 		if cancel := c.inflight[h.ID]; cancel != nil {
 			cancel()
@@ -270,8 +283,11 @@ func (c *conn) handle(ctx context.Context, h wire.Header, body []byte, cost int6
 			held = int64(req.Count)
 		}
 		req.Call.Client = c.id
+		if req.Op == wire.OpRead {
+			readBuf = getBuf(int(req.Count))
+			rep.Data = *readBuf
+		}
 		c.dispatch(ctx, &req, &rep)
-
 	}
 	out := wire.AppendReply(make([]byte, wire.HeaderSize, 256), h.Op, &rep)
 	payload := wire.ReplyPayload(h.Op, &rep)

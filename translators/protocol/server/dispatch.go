@@ -254,10 +254,11 @@ func (c *conn) fdCall(ctx context.Context, req *wire.Request, rep *wire.Reply) e
 	return err
 }
 
-// read reads into a fresh buffer; handle holds its size against the
-// connection's byte budget until the reply is sent.
+// read reads into rep.Data, the pool buffer handle took for the reply's
+// data; handle holds its size against the connection's byte budget until
+// the reply is sent.
 func (c *conn) read(ctx context.Context, fd *xlator.FD, req *wire.Request, rep *wire.Reply) error {
-	buf := make([]byte, req.Count)
+	buf := rep.Data[:req.Count]
 	n, err := c.subvol.Read(ctx, &req.Call, fd, buf, req.Off)
 	if err != nil {
 		return err
