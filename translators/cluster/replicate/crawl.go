@@ -84,6 +84,12 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 						if _, err := r.healInode(ctx, e.Stat.GFID, false); err != nil {
 							r.Log().Warn("full heal: heal failed", "gfid", e.Stat.GFID, "err", err)
 						}
+					} else if r.timesDiffer(ctx, e.Stat.GFID) {
+						// Times are metadata: copies that differ only
+						// in them get the source's.
+						if _, err := r.healMeta(ctx, e.Stat.GFID, true, r.favoritePolicy(), -1); err != nil {
+							r.Log().Warn("full heal: metadata heal failed", "gfid", e.Stat.GFID, "err", err)
+						}
 					}
 					h.filesDone.Add(1)
 				}

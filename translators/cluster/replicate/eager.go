@@ -142,6 +142,7 @@ func (e *eagerTable) finishLocked(g xlator.GFID, st *eagerState) {
 	st.timer.Stop()
 	e.r.postOp(context.Background(), st.t, st.ok, st.t.parts)
 	st.held.release()
+	e.r.times.mark(g)
 	e.mu.Lock()
 	if e.m[g] == st {
 		delete(e.m, g)

@@ -70,7 +70,9 @@ func (r *Replicate) Mknod(ctx context.Context, c *xlator.Call, loc *xlator.Loc, 
 	}
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return r.replyStat(c, sts, errs), nil
+	reply := r.replyStat(c, sts, errs)
+	r.sameNewTimes(ctx, loc, sts, errs, reply)
+	return reply, nil
 }
 
 // Mkdir makes the directory on every copy with one GFID.
@@ -86,7 +88,9 @@ func (r *Replicate) Mkdir(ctx context.Context, c *xlator.Call, loc *xlator.Loc, 
 	}
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return r.replyStat(c, sts, errs), nil
+	reply := r.replyStat(c, sts, errs)
+	r.sameNewTimes(ctx, loc, sts, errs, reply)
+	return reply, nil
 }
 
 // Symlink makes the link on every copy with one GFID.
@@ -102,7 +106,9 @@ func (r *Replicate) Symlink(ctx context.Context, c *xlator.Call, target string, 
 	}
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return r.replyStat(c, sts, errs), nil
+	reply := r.replyStat(c, sts, errs)
+	r.sameNewTimes(ctx, loc, sts, errs, reply)
+	return reply, nil
 }
 
 // Create creates and opens the file on every copy with one GFID.
@@ -123,7 +129,9 @@ func (r *Replicate) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, m
 	fd.SetCtx(r, s)
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
-	return r.replyStat(c, sts, errs), nil
+	reply := r.replyStat(c, sts, errs)
+	r.sameNewTimes(ctx, &fd.Loc, sts, errs, reply)
+	return reply, nil
 }
 
 // Unlink removes the name from every copy.

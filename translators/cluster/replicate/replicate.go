@@ -95,6 +95,7 @@ type Replicate struct {
 
 	inodes *inodeTable
 	eager  *eagerTable
+	times  *timesTable
 	healer *healer
 
 	stop   context.CancelFunc
@@ -153,6 +154,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 	}
 	r.runCtx, r.stop = context.WithCancel(context.Background())
 	r.eager = newEagerTable(r)
+	r.times = newTimesTable(r)
 	r.healer = newHealer(r, int(o.Int("heal-workers")), o.Size("heal-rate-limit"), o.Size("heal-chunk-size"))
 	return r, nil
 }
@@ -163,10 +165,11 @@ func (r *Replicate) Start(ctx context.Context) error {
 	return nil
 }
 
-// Fini stops the healer, ends the delayed post-ops (so no file stays
-// marked dirty) and forgets the inode states.
+// Fini ends the delayed post-ops (so no file stays marked dirty), syncs
+// the queued times and stops the healer.
 func (r *Replicate) Fini() error {
 	r.eager.flushAll()
+	r.times.flushAll()
 	r.stop()
 	r.healer.wait()
 	return nil

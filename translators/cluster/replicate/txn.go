@@ -79,6 +79,11 @@ func (r *Replicate) transact(ctx context.Context, t *txn, fop func(ctx context.C
 		ok[i] = t.parts[i] && e == nil
 	}
 	r.postOp(nctx, t, ok, t.parts)
+	if t.typ != tMeta && count(ok) > 0 {
+		for _, tg := range t.targets {
+			r.times.mark(tg.gfid)
+		}
+	}
 	return errs, r.outcome(t, ok, errs)
 }
 

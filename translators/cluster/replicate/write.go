@@ -167,7 +167,11 @@ func (r *Replicate) Setattr(ctx context.Context, c *xlator.Call, loc *xlator.Loc
 		sts[i], e = r.kids[i].Setattr(ctx, c, loc, attr)
 		return e
 	})
-	return r.replyStat(c, sts, errs), err
+	st := r.replyStat(c, sts, errs)
+	if err == nil && attr.Valid&(xlator.SetAtimeNow|xlator.SetMtimeNow) != 0 {
+		r.times.mark(st.GFID)
+	}
+	return st, err
 }
 
 // Fsetattr changes the attributes of every copy through fd.
@@ -177,7 +181,11 @@ func (r *Replicate) Fsetattr(ctx context.Context, c *xlator.Call, fd *xlator.FD,
 		sts[i], e = r.kids[i].Fsetattr(ctx, c, fd, attr)
 		return e
 	})
-	return r.replyStat(c, sts, errs), err
+	st := r.replyStat(c, sts, errs)
+	if err == nil && attr.Valid&(xlator.SetAtimeNow|xlator.SetMtimeNow) != 0 {
+		r.times.mark(fd.GFID())
+	}
+	return st, err
 }
 
 // Setxattr sets the xattr on every copy.

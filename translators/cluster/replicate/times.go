@@ -1,0 +1,177 @@
+package replicate
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// Identical times on every copy. Each brick stamps its own mtime and
+// atime when it applies a write or an entry change, so copies would differ
+// by the nanoseconds between them. Replicate therefore copies the times of
+// the copy reads use (the read child) to the other good copies:
+//
+//   - a new entry (mknod, mkdir, symlink, create) gets them at once, from
+//     the read child's reply, inside the entry transaction;
+//   - after a data transaction (a stream of writes at its delayed
+//     post-op, a truncate, fallocate...), an entry transaction (the parent
+//     directories) and a setattr to "now", the inode is queued, and a
+//     batch is synced after post-op-delay (at least minTimesDelay): one
+//     sync per inode however many fops touched it in the meantime. A sync
+//     takes the inode's metadata lock, looks the inode up on every child
+//     and sets atime and mtime where they differ from the read child's.
+//
+// Only copies that are sources for both data and metadata are changed;
+// sinks get the times from their heal. Fini syncs what is queued.
+
+// minTimesDelay is the shortest wait before a queued sync runs.
+const minTimesDelay = 20 * time.Millisecond
+
+// timesTable is the set of inodes whose copies' times are to be synced.
+type timesTable struct {
+	r     *Replicate
+	mu    sync.Mutex
+	m     map[xlator.GFID]bool
+	timer *time.Timer
+	wg    sync.WaitGroup
+}
+
+func newTimesTable(r *Replicate) *timesTable {
+	return &timesTable{r: r, m: map[xlator.GFID]bool{}}
+}
+
+// mark queues g for a sync.
+func (t *timesTable) mark(g xlator.GFID) {
+	if g.IsZero() || len(t.r.kids) < 2 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.m[g] = true
+	if t.timer == nil {
+		d := max(time.Duration(t.r.postOpDelay), minTimesDelay)
+		t.wg.Add(1)
+		t.timer = time.AfterFunc(d, func() {
+			defer t.wg.Done()
+			t.flush()
+		})
+	}
+}
+
+// flush syncs every queued inode.
+func (t *timesTable) flush() {
+	t.mu.Lock()
+	batch := t.m
+	t.m = map[xlator.GFID]bool{}
+	t.timer = nil
+	t.mu.Unlock()
+	for g := range batch {
+		if err := t.r.syncTimes(t.r.runCtx, g); err != nil {
+			t.r.Log().Debug("syncing the copies' times failed", "gfid", g, "err", err)
+		}
+	}
+}
+
+// flushAll syncs what is queued now and waits for a running batch.
+func (t *timesTable) flushAll() {
+	t.mu.Lock()
+	if t.timer != nil && t.timer.Stop() {
+		t.timer = nil
+		t.wg.Done()
+	}
+	t.mu.Unlock()
+	t.wg.Wait()
+	t.flush()
+}
+
+// syncTimes gives every other good copy of inode g the read child's atime
+// and mtime, under g's metadata lock.
+func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
+	up := r.upSet()
+	if count(up) < 2 {
+		return nil
+	}
+	held, err := r.lockInode(ctx, r.metaDomain, g, up)
+	if err != nil {
+		return err
+	}
+	defer held.release()
+	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
+	src, targets := timesPlan(states, r.readChild)
+	if src < 0 {
+		return nil
+	}
+	s := states[src].Stat
+	attr := &xlator.SetAttr{Valid: xlator.SetAtime | xlator.SetMtime, Atime: s.Atime, Mtime: s.Mtime}
+	for _, i := range targets {
+		if _, err := r.kids[i].Setattr(ctx, xlator.RootCall(), nameless(g), attr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timesPlan picks, from the children's lookups, the copy whose times the
+// others take (prefer, when it qualifies) and the copies whose atime or
+// mtime differ from it. Only copies that are sources for data and
+// metadata take part; a split-brain or a GFID mismatch syncs nothing.
+func timesPlan(states []replyState, prefer int) (src int, targets []int) {
+	if mismatch(states) {
+		return -1, nil
+	}
+	good := make([]bool, len(states))
+	for i := range states {
+		good[i] = states[i].OK
+	}
+	for typ := tData; typ <= tMeta; typ++ {
+		v := decide(states, typ)
+		if v.SplitBrain {
+			return -1, nil
+		}
+		for i := range good {
+			good[i] = good[i] && v.Sources[i]
+		}
+	}
+	src = -1
+	for i := range good {
+		if good[i] && (src < 0 || i == prefer) {
+			src = i
+		}
+	}
+	if src < 0 {
+		return -1, nil
+	}
+	s := states[src].Stat
+	for i := range good {
+		if i != src && good[i] && (states[i].Stat.Mtime != s.Mtime || states[i].Stat.Atime != s.Atime) {
+			targets = append(targets, i)
+		}
+	}
+	return src, targets
+}
+
+// sameNewTimes gives the other copies of a just-created entry the times of
+// the copy the reply came from (sts[from]), so all copies start equal.
+func (r *Replicate) sameNewTimes(ctx context.Context, loc *xlator.Loc, sts []xlator.Stat, errs []error, from xlator.Stat) {
+	attr := &xlator.SetAttr{Valid: xlator.SetAtime | xlator.SetMtime, Atime: from.Atime, Mtime: from.Mtime}
+	nctx := context.WithoutCancel(ctx)
+	for i := range r.kids {
+		if errs[i] != nil || sts[i].Atime == from.Atime && sts[i].Mtime == from.Mtime {
+			continue
+		}
+		if _, err := r.kids[i].Setattr(nctx, xlator.RootCall(), nameless(from.GFID), attr); err != nil {
+			r.Log().Debug("setting a new entry's times failed", "path", loc.Path, "child", r.kids[i].Name(), "err", err)
+			r.times.mark(from.GFID)
+		}
+	}
+}
+
+// timesDiffer reports whether the good copies of inode g differ in atime
+// or mtime (a full heal then heals its metadata).
+func (r *Replicate) timesDiffer(ctx context.Context, g xlator.GFID) bool {
+	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
+	_, targets := timesPlan(states, r.readChild)
+	return len(targets) > 0
+}
