@@ -8,13 +8,15 @@ import (
 
 // Readdir cookies name a subvolume and that subvolume's own cookie in one
 // uint64, so a listing resumes on the right subvolume. A child cookie c of
-// subvolume s among n is encoded as c*n + s when that fits below 2^63;
+// subvolume s among n is encoded as c*n + s when that fits below 2^62;
 // larger child cookies (ext4's 63-bit hash cookies) are kept in a
-// per-directory table (cookieTable), and the cookie is then 2^63 + i*n + s for
-// the table's slot i. Cookie 0 is the start of the listing.
+// per-directory table (cookieTable), and the cookie is then 2^62 + i*n + s
+// for the table's slot i. Every cookie stays below 2^63: the kernel keeps
+// directory offsets as a signed loff_t, and seekdir to a negative one
+// fails with EINVAL. Cookie 0 is the start of the listing.
 
 // bigCookie marks a cookie that names a table slot.
-const bigCookie = 1 << 63
+const bigCookie = 1 << 62
 
 // EncodeCookie packs subvolume sub of n and child cookie c; ok is false
 // when c is too large and needs a table slot (EncodeSlot).
@@ -27,7 +29,7 @@ func EncodeCookie(sub, n int, c uint64) (uint64, bool) {
 
 // EncodeSlot packs subvolume sub of n and table slot i.
 func EncodeSlot(sub, n int, i uint64) uint64 {
-	return bigCookie + i*uint64(n) + uint64(sub)
+	return bigCookie + (i*uint64(n)+uint64(sub))%bigCookie
 }
 
 // DecodeCookie unpacks a cookie: the subvolume, and either the child

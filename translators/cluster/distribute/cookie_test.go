@@ -18,7 +18,7 @@ func TestCookieRoundTrip(t *testing.T) {
 		{0, 2, 5, 10, true},
 		{2, 3, 7, 23, true},
 		{4, 5, 1 << 40, 5<<40 + 4, true},
-		{1, 2, 1 << 62, 0, false},
+		{1, 2, 1 << 61, 0, false},
 		{0, 5, (bigCookie - 1) / 5, 0, true},
 		{4, 5, (bigCookie - 1) / 5, 0, false},
 	} {
@@ -43,8 +43,8 @@ func TestCookieSlots(t *testing.T) {
 		i      uint64
 	}{{0, 2, 0}, {1, 2, 0}, {4, 5, 99}, {2, 3, 1 << 31}} {
 		off := EncodeSlot(tc.sub, tc.n, tc.i)
-		if off < bigCookie {
-			t.Errorf("slot cookie %#x below 2^63", off)
+		if off < bigCookie || off >= 1<<63 {
+			t.Errorf("slot cookie %#x outside [2^62, 2^63)", off)
 		}
 		sub, i, slot := DecodeCookie(off, tc.n)
 		if sub != tc.sub || i != tc.i || !slot {

@@ -2,6 +2,7 @@ package distribute
 
 import (
 	"context"
+	"sync"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
@@ -31,6 +32,51 @@ func (d *Distribute) fdSub(fd *xlator.FD) (int, error) {
 		return sub, nil
 	}
 	return -1, syscall.EBADF
+}
+
+// dirFDFirst returns the first child an open directory is open on.
+func (d *Distribute) dirFDFirst(fd *xlator.FD) int {
+	if s := d.fdOf(fd); s != nil {
+		for i, o := range s.opened {
+			if o {
+				return i
+			}
+		}
+	}
+	return max(d.firstUp(), 0)
+}
+
+// onDirFD runs fn on every child an open directory is open on, in
+// parallel when there are several; it returns which succeeded and the
+// first error in child order.
+func (d *Distribute) onDirFD(fd *xlator.FD, fn func(i int) error) ([]bool, error) {
+	s := d.fdOf(fd)
+	if s == nil {
+		return make([]bool, len(d.kids)), syscall.EBADF
+	}
+	errs := make([]error, len(d.kids))
+	ok := make([]bool, len(d.kids))
+	var wg sync.WaitGroup
+	for i, o := range s.opened {
+		if !o {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	var first error
+	for i, o := range s.opened {
+		if o && errs[i] == nil {
+			ok[i] = true
+		} else if o && first == nil {
+			first = errs[i]
+		}
+	}
+	return ok, first
 }
 
 // Open opens the file on the subvolume that holds its data. While it is
@@ -74,7 +120,14 @@ func (d *Distribute) Release(ctx context.Context, c *xlator.Call, fd *xlator.FD)
 // Fstat answers from the open file's subvolume.
 func (d *Distribute) Fstat(ctx context.Context, c *xlator.Call, fd *xlator.FD) (xlator.Stat, error) {
 	if fd.Dir {
-		return d.Stat(ctx, c, &fd.Loc)
+		sts := make([]xlator.Stat, len(d.kids))
+		ok, err := d.onDirFD(fd, func(i int) error {
+			var err error
+			sts[i], err = d.kids[i].Fstat(ctx, c, fd)
+			return err
+		})
+		st, _ := mergeDirStat(sts, ok)
+		return st, err
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
@@ -86,7 +139,14 @@ func (d *Distribute) Fstat(ctx context.Context, c *xlator.Call, fd *xlator.FD) (
 // Fsetattr changes the open file (or every copy of an open directory).
 func (d *Distribute) Fsetattr(ctx context.Context, c *xlator.Call, fd *xlator.FD, attr *xlator.SetAttr) (xlator.Stat, error) {
 	if fd.Dir {
-		return d.Setattr(ctx, c, &fd.Loc, attr)
+		sts := make([]xlator.Stat, len(d.kids))
+		ok, err := d.onDirFD(fd, func(i int) error {
+			var err error
+			sts[i], err = d.kids[i].Fsetattr(context.WithoutCancel(ctx), c, fd, attr)
+			return err
+		})
+		st, _ := mergeDirStat(sts, ok)
+		return st, err
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
@@ -215,7 +275,10 @@ func (d *Distribute) CopyFileRange(ctx context.Context, c *xlator.Call, in *xlat
 // Fsetxattr sets an xattr on the open file (every copy of a directory).
 func (d *Distribute) Fsetxattr(ctx context.Context, c *xlator.Call, fd *xlator.FD, name string, value []byte, flags int) error {
 	if fd.Dir {
-		return d.Setxattr(ctx, c, &fd.Loc, name, value, flags)
+		_, err := d.onDirFD(fd, func(i int) error {
+			return d.kids[i].Fsetxattr(context.WithoutCancel(ctx), c, fd, name, value, flags)
+		})
+		return err
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
@@ -227,7 +290,7 @@ func (d *Distribute) Fsetxattr(ctx context.Context, c *xlator.Call, fd *xlator.F
 // Fgetxattr reads an xattr of the open file.
 func (d *Distribute) Fgetxattr(ctx context.Context, c *xlator.Call, fd *xlator.FD, name string) ([]byte, error) {
 	if fd.Dir {
-		return d.Getxattr(ctx, c, &fd.Loc, name)
+		return d.kids[d.dirFDFirst(fd)].Fgetxattr(ctx, c, fd, name)
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
@@ -239,7 +302,7 @@ func (d *Distribute) Fgetxattr(ctx context.Context, c *xlator.Call, fd *xlator.F
 // Flistxattr lists the xattrs of the open file.
 func (d *Distribute) Flistxattr(ctx context.Context, c *xlator.Call, fd *xlator.FD) ([]string, error) {
 	if fd.Dir {
-		return d.Listxattr(ctx, c, &fd.Loc)
+		return d.kids[d.dirFDFirst(fd)].Flistxattr(ctx, c, fd)
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
@@ -252,7 +315,10 @@ func (d *Distribute) Flistxattr(ctx context.Context, c *xlator.Call, fd *xlator.
 // directory).
 func (d *Distribute) Fremovexattr(ctx context.Context, c *xlator.Call, fd *xlator.FD, name string) error {
 	if fd.Dir {
-		return d.Removexattr(ctx, c, &fd.Loc, name)
+		_, err := d.onDirFD(fd, func(i int) error {
+			return d.kids[i].Fremovexattr(context.WithoutCancel(ctx), c, fd, name)
+		})
+		return err
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
@@ -264,7 +330,7 @@ func (d *Distribute) Fremovexattr(ctx context.Context, c *xlator.Call, fd *xlato
 // Fxattrop applies the xattrop on the open file's subvolume.
 func (d *Distribute) Fxattrop(ctx context.Context, c *xlator.Call, fd *xlator.FD, op xlator.XattropOp, xattrs xlator.XData) (xlator.XData, error) {
 	if fd.Dir {
-		return d.Xattrop(ctx, c, &fd.Loc, op, xattrs)
+		return d.kids[d.dirFDFirst(fd)].Fxattrop(ctx, c, fd, op, xattrs)
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
@@ -285,7 +351,7 @@ func (d *Distribute) Lk(ctx context.Context, c *xlator.Call, fd *xlator.FD, cmd 
 // Finodelk locks on the open file's subvolume (a directory's first child).
 func (d *Distribute) Finodelk(ctx context.Context, c *xlator.Call, domain string, fd *xlator.FD, cmd xlator.LkCmd, lk xlator.Flock) error {
 	if fd.Dir {
-		return d.Inodelk(ctx, c, domain, &fd.Loc, cmd, lk)
+		return d.kids[d.dirFDFirst(fd)].Finodelk(ctx, c, domain, fd, cmd, lk)
 	}
 	sub, err := d.fdSub(fd)
 	if err != nil {
