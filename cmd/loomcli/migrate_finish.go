@@ -116,7 +116,7 @@ func waitCopied(ctx context.Context, env *Env, st *migrateState) error {
 			if live {
 				fmt.Fprint(env.Stdout, "\r\033[K")
 			}
-			fmt.Fprintln(env.Stdout, ms.line(0))
+			fmt.Fprintf(env.Stdout, "%s; the full heal ran %.2fs\n", ms.line(0), ms.Seconds)
 			return nil
 		}
 		if live {
@@ -139,13 +139,12 @@ func waitCopied(ctx context.Context, env *Env, st *migrateState) error {
 // again. It returns what still differs after verifyAttempts comparisons.
 func verifyMounted(ctx context.Context, env *Env, st *migrateState) ([]treecheck.Diff, int, error) {
 	for attempt := 1; ; attempt++ {
-		ta, tb, err := scanBoth(st.Old, st.New, treecheck.Options{})
+		ta, diffs, err := treecheck.CompareDirs(st.Old, st.New, treecheck.CompareOptions{})
 		var others []treecheck.Diff
 		switch {
 		case err != nil && attempt == verifyAttempts:
 			return nil, 0, err
 		case err == nil:
-			diffs := treecheck.Compare(ta, tb, treecheck.CompareOptions{})
 			if len(diffs) == 0 {
 				return nil, len(ta.Entries), nil
 			}
@@ -258,14 +257,34 @@ func finishUnmounted(env *Env, st *migrateState) error {
 		printDiffs(env.Stderr, others, 200)
 		return fmt.Errorf("not stripping: something changed the copies between the verification and the unmount; \"%s migrate resume %s\" mounts the migration again", env.Prog, st.Mount)
 	}
-	for _, dir := range []string{st.Old, st.New} {
-		res, err := strip.Tree(dir)
-		if err != nil {
-			return fmt.Errorf("removing Loom's metadata: %w", err)
-		}
-		fmt.Fprintf(env.Stdout, "stripped %s: %d Loom xattrs and .loom removed\n", dir, res.Xattrs)
+	if err := stripBoth(env, st); err != nil {
+		return err
 	}
 	removeIndex(st.Mount)
 	fmt.Fprintf(env.Stdout, "migration done: %s is a plain copy of %s.\nUse it directly, for example at the old place: mount --bind %s %s\n", st.New, st.Old, st.New, st.Mount)
+	return nil
+}
+
+// stripBoth removes Loom's xattrs from OLD and NEW at once, then OLD's
+// .loom, then NEW's (which holds the state, so that an interrupted
+// finish can be run again).
+func stripBoth(env *Env, st *migrateState) error {
+	start := time.Now()
+	var resNew *strip.Result
+	errNew := make(chan error, 1)
+	go func() {
+		var err error
+		resNew, err = strip.Xattrs(st.New)
+		errNew <- err
+	}()
+	resOld, err := strip.Tree(st.Old)
+	if err := errors.Join(err, <-errNew); err != nil {
+		return fmt.Errorf("removing Loom's metadata: %w", err)
+	}
+	if _, err := strip.RemoveLoomDir(st.New); err != nil {
+		return fmt.Errorf("removing Loom's metadata: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "stripped Loom's metadata: %d xattrs from %s, %d from %s, and both .loom (%v)\n",
+		resOld.Xattrs, st.Old, resNew.Xattrs, st.New, time.Since(start).Round(time.Millisecond))
 	return nil
 }

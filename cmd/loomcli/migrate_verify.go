@@ -52,11 +52,10 @@ func runMigrateVerify(ctx context.Context, env *Env, args []string) int {
 		return env.usagef("migrate verify", "two directories expected, got %d arguments", len(pos))
 	}
 	start := time.Now()
-	ta, tb, err := scanBoth(pos[0], pos[1], treecheck.Options{})
+	ta, diffs, err := treecheck.CompareDirs(pos[0], pos[1], treecheck.CompareOptions{IgnoreAtime: *noAtime, IgnoreDataMap: *noMap})
 	if err != nil {
 		return env.failf("migrate verify", "%v", err)
 	}
-	diffs := treecheck.Compare(ta, tb, treecheck.CompareOptions{IgnoreAtime: *noAtime, IgnoreDataMap: *noMap})
 	n := len(ta.Entries)
 	if *asJSON {
 		json.NewEncoder(env.Stdout).Encode(struct {

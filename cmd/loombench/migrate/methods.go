@@ -117,9 +117,12 @@ func runLoomMigrate(ctx context.Context, b *bench, dst string, viaServer bool) e
 	if err := command(ctx, b.c.loomBin, args...); err != nil {
 		return err
 	}
-	if err := command(ctx, b.c.loomBin, "migrate", "finish", mnt); err != nil {
+	start := time.Now()
+	out, err := exec.CommandContext(ctx, b.c.loomBin, "migrate", "finish", mnt).CombinedOutput()
+	fmt.Fprintf(os.Stderr, "loom migrate finish (%v):\n%s", elapsed(start), out)
+	if err != nil {
 		abandonMigration(b, dst, mnt)
-		return err
+		return fmt.Errorf("loom migrate finish: %v: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

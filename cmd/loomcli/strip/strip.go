@@ -25,8 +25,19 @@ type Result struct {
 	LoomDir bool
 }
 
-// Tree strips Loom's metadata from root.
+// Tree strips Loom's metadata from root: Xattrs, then RemoveLoomDir.
 func Tree(root string) (*Result, error) {
+	res, err := Xattrs(root)
+	if err != nil {
+		return res, err
+	}
+	res.LoomDir, err = RemoveLoomDir(root)
+	return res, err
+}
+
+// Xattrs removes Loom's xattrs from every entry of root (but root/.loom,
+// which it leaves alone).
+func Xattrs(root string) (*Result, error) {
 	var rootSt unix.Stat_t
 	if err := unix.Lstat(root, &rootSt); err != nil {
 		return nil, fmt.Errorf("strip %s: %w", root, err)
@@ -58,12 +69,7 @@ func Tree(root string) (*Result, error) {
 	walkErr := walk(root, true, paths)
 	close(paths)
 	wg.Wait()
-	if err := errors.Join(append(errs, walkErr)...); err != nil {
-		return res, err
-	}
-	removed, err := removeLoomDir(root)
-	res.LoomDir = removed
-	return res, err
+	return res, errors.Join(append(errs, walkErr)...)
 }
 
 // walk sends dir and everything below it (but the root's .loom) to paths.
@@ -141,9 +147,9 @@ func keepTimes(path string, before *unix.Stat_t) error {
 	return nil
 }
 
-// removeLoomDir removes root/.loom (never following its symlinks) and
-// puts back root's times.
-func removeLoomDir(root string) (bool, error) {
+// RemoveLoomDir removes root/.loom (never following its symlinks) and
+// puts back root's times. It reports whether there was one.
+func RemoveLoomDir(root string) (bool, error) {
 	dir := filepath.Join(root, treecheck.LoomDir)
 	st, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {

@@ -21,12 +21,9 @@ var blockPool = sync.Pool{New: func() any { b := make([]byte, blockSize); return
 // digest fills e.Sum and e.Data from the file at path, reading only its
 // data regions (SEEK_DATA/SEEK_HOLE), without changing its atime.
 func digest(path string, e *Entry) error {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NOATIME|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	if errors.Is(err, unix.EPERM) {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	}
+	fd, err := openNoatime(path)
 	if err != nil {
-		return fmt.Errorf("treecheck: open %s: %w", path, err)
+		return err
 	}
 	defer unix.Close(fd)
 	data, err := dataMap(fd, e.Size)
@@ -64,6 +61,32 @@ func digest(path string, e *Entry) error {
 	h.Write(idx[:])
 	h.Sum(e.Sum[:0])
 	return nil
+}
+
+// mapOnly fills e.Data alone.
+func mapOnly(path string, e *Entry) error {
+	fd, err := openNoatime(path)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if e.Data, err = dataMap(fd, e.Size); err != nil {
+		return fmt.Errorf("treecheck: data map of %s: %w", path, err)
+	}
+	return nil
+}
+
+// openNoatime opens a regular file for reading without following a
+// symlink and without changing its atime.
+func openNoatime(path string) (int, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NOATIME|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if errors.Is(err, unix.EPERM) {
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	}
+	if err != nil {
+		return -1, fmt.Errorf("treecheck: open %s: %w", path, err)
+	}
+	return fd, nil
 }
 
 // dataMap lists the data regions of the open file fd of size bytes.

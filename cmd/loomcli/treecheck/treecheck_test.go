@@ -135,4 +135,19 @@ func TestCompareFindsEachChange(t *testing.T) {
 	if len(diffs) > 10 {
 		t.Errorf("more differences than changes: %v", diffs)
 	}
+	// CompareDirs, which compares contents side by side, finds the same
+	// paths (a file whose size differs is not also called "contents
+	// differ").
+	_, pairDiffs, err := treecheck.CompareDirs(dir, cp, treecheck.CompareOptions{IgnoreAtime: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairDiffs) != len(diffs) {
+		t.Errorf("CompareDirs: %d differences, Compare: %d\n%v\n%v", len(pairDiffs), len(diffs), pairDiffs, diffs)
+	}
+	for i := range pairDiffs {
+		if i < len(diffs) && pairDiffs[i].Path != diffs[i].Path {
+			t.Errorf("CompareDirs: %v, Compare: %v", pairDiffs[i], diffs[i])
+		}
+	}
 }
