@@ -112,6 +112,8 @@ func waitCopied(ctx context.Context, env *Env, st *migrateState) error {
 			return fmt.Errorf("the migration's mount does not answer; \"%s migrate resume %s\" restarts it", env.Prog, st.Mount)
 		case ms.Phase == "paused":
 			return fmt.Errorf("the copy is paused; \"%s migrate resume %s\" first", env.Prog, st.Mount)
+		case brickDown(ms):
+			return fmt.Errorf("the copy cannot end: %s", strings.Join(ms.Errors, "; "))
 		case ms.Copied:
 			if live {
 				fmt.Fprint(env.Stdout, "\r\033[K")
@@ -287,4 +289,14 @@ func stripBoth(env *Env, st *migrateState) error {
 	fmt.Fprintf(env.Stdout, "stripped Loom's metadata: %d xattrs from %s, %d from %s, and both .loom (%v)\n",
 		resOld.Xattrs, st.Old, resNew.Xattrs, st.New, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// brickDown reports whether the status names a brick that is down.
+func brickDown(ms *MigrateStatus) bool {
+	for _, e := range ms.Errors {
+		if strings.HasPrefix(e, "brick ") && strings.HasSuffix(e, " is down") {
+			return true
+		}
+	}
+	return false
 }
