@@ -189,9 +189,11 @@ func printTable(w *os.File, b *bench, results []*result) {
 	}
 	for _, r := range results {
 		if len(r.diffs) > 0 {
-			fmt.Fprintf(w, "\n%s, first differences:\n", r.name)
+			fmt.Fprintf(w, "\n%s, first differences (other than times first):\n", r.name)
 			var buf bytes.Buffer
-			for i, d := range r.diffs {
+			ordered := append([]treecheck.Diff(nil), r.diffs...)
+			sort.SliceStable(ordered, func(i, j int) bool { return !timesOnly(ordered[i]) && timesOnly(ordered[j]) })
+			for i, d := range ordered {
 				if i == 8 {
 					break
 				}
@@ -200,4 +202,14 @@ func printTable(w *os.File, b *bench, results []*result) {
 			w.Write(buf.Bytes())
 		}
 	}
+}
+
+// timesOnly reports whether d is only about atime and mtime.
+func timesOnly(d treecheck.Diff) bool {
+	for _, w := range d.What {
+		if !strings.HasPrefix(w, "atime ") && !strings.HasPrefix(w, "mtime ") {
+			return false
+		}
+	}
+	return true
 }
