@@ -127,8 +127,11 @@ func (d *daemon) waitExit(timeout time.Duration) bool {
 }
 
 // logTail returns the last lines the daemon wrote, for error messages.
-func (d *daemon) logTail() string {
-	b, err := os.ReadFile(d.logPath)
+func (d *daemon) logTail() string { return logTail(d.name, d.logPath) }
+
+// logTail returns the last lines of the log of process name at path.
+func logTail(name, path string) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
@@ -136,5 +139,5 @@ func (d *daemon) logTail() string {
 	if len(lines) > 15 {
 		lines = lines[len(lines)-15:]
 	}
-	return d.name + " log (" + d.logPath + "):\n  " + strings.Join(lines, "\n  ")
+	return name + " log (" + path + "):\n  " + strings.Join(lines, "\n  ")
 }

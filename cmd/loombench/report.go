@@ -49,6 +49,9 @@ func writeTable(w io.Writer, r *Results) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
+	if err := writeComparisons(w, r); err != nil {
+		return err
+	}
 	fmt.Fprintln(w)
 	for _, t := range r.Targets {
 		line := fmt.Sprintf("%-14s %s", t.Name, t.Desc)
@@ -70,4 +73,56 @@ func formatRate(x float64) string {
 	default:
 		return fmt.Sprintf("%.2f", x)
 	}
+}
+
+// writeComparisons prints the extra ratios of the comparisons whose two
+// targets both have figures, and the TCP ceiling, if measured.
+func writeComparisons(w io.Writer, r *Results) error {
+	var cs []comparison
+	for _, c := range comparisons {
+		if r.hasFigures(c.A) && r.hasFigures(c.B) {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		header := []string{"workload"}
+		for _, c := range cs {
+			header = append(header, c.A+" / "+c.B)
+		}
+		fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+		for _, wl := range r.Workloads {
+			row := []string{wl.Name}
+			for _, c := range cs {
+				a, b := wl.cell(c.A), wl.cell(c.B)
+				if a == nil || b == nil || a.Median <= 0 || b.Median <= 0 {
+					row = append(row, "-")
+					continue
+				}
+				row = append(row, fmt.Sprintf("%.2fx", a.Median/b.Median))
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	if len(r.Ceiling) > 0 {
+		fmt.Fprintf(w, "\nloopback TCP ceiling, same run (Go sender and receiver on 127.0.0.1, median of %d):\n", len(r.Ceiling[0].Samples))
+		for _, c := range r.Ceiling {
+			fmt.Fprintf(w, "  %-12s %10s %s\n", c.Name, formatRate(c.Median), c.Unit)
+		}
+	}
+	return nil
+}
+
+// hasFigures reports whether target has at least one sample.
+func (r *Results) hasFigures(target string) bool {
+	for _, wl := range r.Workloads {
+		if c := wl.cell(target); c != nil && len(c.Samples) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -11,6 +11,9 @@ type Results struct {
 	Reference string           `json:"reference"`
 	Targets   []TargetResult   `json:"targets"`
 	Workloads []WorkloadResult `json:"workloads"`
+	// Ceiling is the loopback TCP measured in the same run when a
+	// network target runs (ceiling.go).
+	Ceiling []CeilingResult `json:"tcp_ceiling,omitempty"`
 }
 
 // TargetResult describes one target and, if it failed, why.
@@ -60,6 +63,9 @@ func (r *Results) add(workload, target string, rate float64) {
 
 // finish computes medians and ratios once all samples are in.
 func (r *Results) finish() {
+	for i := range r.Ceiling {
+		r.Ceiling[i].Median = median(r.Ceiling[i].Samples)
+	}
 	for wi := range r.Workloads {
 		w := &r.Workloads[wi]
 		ref := 0.0

@@ -95,6 +95,9 @@ func run(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writ
 	// starts, so the figures compared in a row are measured seconds, not
 	// minutes, apart on a machine whose load drifts.
 	for r := 0; r < cfg.Rounds; r++ {
+		if needsCeiling(cfg) {
+			measureCeiling(ctx, cfg, res, stderr)
+		}
 		for _, g := range cfg.Groups {
 			for _, t := range turnOrder(targets, r) {
 				if failed[t.Name()] != nil {
