@@ -76,6 +76,9 @@ type Distribute struct {
 
 	runCtx context.Context
 	stop   context.CancelFunc
+	// background is the goroutine Start leaves running (resuming a
+	// rebalance); Fini waits for it before the bricks below are closed.
+	background sync.WaitGroup
 }
 
 // New builds a cluster/distribute translator from cfg.
@@ -131,14 +134,21 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 // Start resumes a rebalance that a previous process left running.
 func (d *Distribute) Start(ctx context.Context) error {
 	if d.resume {
-		go d.reb.resumeIfRunning()
+		d.background.Add(1)
+		go func() {
+			defer d.background.Done()
+			d.reb.resumeIfRunning()
+		}()
 	}
 	return nil
 }
 
-// Fini stops a running rebalance (its checkpoint lets it resume).
+// Fini stops a running rebalance (its checkpoint lets it resume) and
+// waits for every goroutine of its own, so none touches a subvolume that
+// the graph finalizes next.
 func (d *Distribute) Fini() error {
 	d.stop()
+	d.background.Wait()
 	d.reb.wait()
 	return nil
 }
