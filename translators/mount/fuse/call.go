@@ -50,10 +50,23 @@ type op struct {
 
 var opPool = sync.Pool{New: func() any { return new(op) }}
 
-// newOp returns an op for a request from the caller in h, cancelled by
-// cancel. lockOwner is the kernel's lock owner where the request has
-// one. The caller returns it with done.
+// newOp returns an op for a request from the caller in h. lockOwner is
+// the kernel's lock owner where the request has one. The caller returns
+// it with done.
+//
+// The kernel's interrupt (cancel) is not passed on: Go programs, and the
+// kernel on their behalf, signal threads all the time (the runtime's
+// preemption), and an open or a write that answered EINTR because of it
+// would fail where a local file system never does. As in GlusterFS's fuse
+// bridge, only a request that may wait indefinitely honours interrupts:
+// see newWaitOp.
 func (b *bridge) newOp(cancel <-chan struct{}, h *gofuse.InHeader, lockOwner uint64) *op {
+	return b.newWaitOp(nil, h, lockOwner)
+}
+
+// newWaitOp is newOp for a request that may wait indefinitely (F_SETLKW):
+// the kernel's interrupt cancels its context.
+func (b *bridge) newWaitOp(cancel <-chan struct{}, h *gofuse.InHeader, lockOwner uint64) *op {
 	o := opPool.Get().(*op)
 	o.ctx.cancel = cancel
 	o.call = xlator.Call{UID: h.Uid, GID: h.Gid, PID: h.Pid, LockOwner: lockOwner}

@@ -71,7 +71,12 @@ func (b *bridge) setLk(cancel <-chan struct{}, in *gofuse.LkIn, cmd xlator.LkCmd
 	if hd == nil {
 		return gofuse.EBADF
 	}
-	o := b.newOp(cancel, &in.InHeader, in.Owner)
+	var o *op
+	if cmd == xlator.LkSetWait {
+		o = b.newWaitOp(cancel, &in.InHeader, in.Owner)
+	} else {
+		o = b.newOp(cancel, &in.InHeader, in.Owner)
+	}
 	defer o.done()
 	lk := flockOf(&in.Lk, in.Owner)
 	lk.Flock = in.LkFlags&gofuse.FUSE_LK_FLOCK != 0
