@@ -276,8 +276,8 @@ func TestMigrateWideDirectory(t *testing.T) {
 	before := scanTree(t, m.old, treecheck.Options{})
 	start := time.Now()
 	m.start(t)
-	m.finish(t)
-	t.Logf("migrated %d entries in %v", len(before.Entries), time.Since(start))
+	out := m.must(t, 15*time.Minute, "migrate", "finish", m.mnt)
+	t.Logf("migrated %d entries in %v:\n%s", len(before.Entries), time.Since(start), out)
 	reportDiffs(t, "NEW against OLD before", treecheck.Compare(before, scanTree(t, m.new, treecheck.Options{}), treecheck.CompareOptions{}))
 }
 
