@@ -93,7 +93,20 @@ func (r *Replicate) markFresh() {
 			holders = append(holders, i)
 		}
 	}
-	if len(fresh) == 0 || len(holders) == 0 {
+	if len(fresh) == 0 {
+		r.upMu.Unlock()
+		return
+	}
+	if len(holders) == 0 && len(fresh) == len(r.kids) {
+		// Every brick is up, new and empty: nothing to heal between
+		// them, and what is written from now on is written to all.
+		for _, i := range fresh {
+			r.fresh[i] = false
+		}
+		r.upMu.Unlock()
+		return
+	}
+	if len(holders) == 0 {
 		r.upMu.Unlock()
 		return
 	}

@@ -102,7 +102,10 @@ func (r *Replicate) clearChangelog(ctx context.Context, g xlator.GFID, typ int, 
 			c[typ] = -d
 			x[dirtyKey] = c.encode()
 		}
-		if len(x) == 0 {
+		if len(x) == 0 && !p.sinks[i] {
+			// A healed sink gets the (empty) xattrop too, with every
+			// key: its features/index then drops a record left from an
+			// earlier inode of this GFID (one an entry heal replaced).
 			continue
 		}
 		if _, err := r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, r.withAllKeys(x)); err != nil {

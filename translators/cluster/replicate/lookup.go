@@ -38,11 +38,16 @@ func (r *Replicate) lookupAll(ctx context.Context, c *xlator.Call, loc *xlator.L
 		}()
 	}
 	wg.Wait()
+	fresh := r.freshSet()
 	for i := range ans {
 		if ans[i].err == nil {
 			states[i].OK = true
 			states[i].Stat = ans[i].stat
 			r.parseChangelog(&states[i], ans[i].x)
+			// posix reports an assigned root for as long as its process
+			// runs; it counts as fresh only until markFresh has
+			// recorded the blame (or found no brick to blame it).
+			states[i].Fresh = states[i].Fresh && fresh[i]
 		}
 	}
 	return ans, states
@@ -79,6 +84,20 @@ func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc,
 			return xlator.Stat{}, nil, syscall.ENOENT
 		}
 		r.healer.remember(loc.Parent, r.parentLoc(loc))
+	}
+	if mismatch(states) && !loc.IsRoot() {
+		if keep := r.entrySources(ctx, loc, states); keep != nil {
+			// The parent's entry changelog says which copies are
+			// current: the others hold a stale entry under this name,
+			// which the parent's entry heal replaces.
+			r.healer.remember(loc.Parent, r.parentLoc(loc))
+			for i := range states {
+				if !keep[i] {
+					states[i] = replyState{}
+					ans[i].err = syscall.ENOENT
+				}
+			}
+		}
 	}
 	in := infoFrom(states)
 	g := firstOK(states).Stat.GFID
@@ -258,4 +277,38 @@ func (r *Replicate) pickRead(ctx context.Context, c *xlator.Call, g xlator.GFID,
 		}
 	}
 	return i, err
+}
+
+// entrySources resolves a GFID or type mismatch under one name by the
+// parent directory's entry changelog: when the parent has sources (no
+// split-brain) and every source that holds the name holds the same GFID
+// and type, it returns the children that hold that one (the others are
+// sinks with a stale entry). Otherwise it returns nil: a real split-brain.
+func (r *Replicate) entrySources(ctx context.Context, loc *xlator.Loc, states []replyState) []bool {
+	_, ps := r.lookupAll(ctx, xlator.RootCall(), r.parentLoc(loc), nil)
+	v := decide(ps, tEntry)
+	if v.SplitBrain || count(v.Sources) == 0 {
+		return nil
+	}
+	ref := -1
+	for i := range states {
+		if !states[i].OK || !v.Sources[i] {
+			continue
+		}
+		if ref < 0 {
+			ref = i
+			continue
+		}
+		if states[i].Stat.GFID != states[ref].Stat.GFID || states[i].Stat.Type() != states[ref].Stat.Type() {
+			return nil
+		}
+	}
+	if ref < 0 {
+		return nil
+	}
+	keep := make([]bool, len(states))
+	for i := range states {
+		keep[i] = states[i].OK && states[i].Stat.GFID == states[ref].Stat.GFID && states[i].Stat.Type() == states[ref].Stat.Type()
+	}
+	return keep
 }

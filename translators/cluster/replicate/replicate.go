@@ -196,6 +196,13 @@ func (r *Replicate) index(t xlator.Translator) int {
 	return -1
 }
 
+// freshSet returns which children are still treated as fresh bricks.
+func (r *Replicate) freshSet() []bool {
+	r.upMu.Lock()
+	defer r.upMu.Unlock()
+	return append([]bool(nil), r.fresh...)
+}
+
 // upSet returns which children are up now.
 func (r *Replicate) upSet() []bool {
 	r.upMu.Lock()

@@ -88,9 +88,11 @@ func (t *timesTable) flushAll() {
 
 // syncTimes gives every other good copy of inode g the read child's atime
 // and mtime, under g's metadata lock.
+// A copy that cannot take them (down, or its setattr failed) is blamed for
+// metadata on the read child, so its heal brings the times later.
 func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 	up := r.upSet()
-	if count(up) < 2 {
+	if count(up) == 0 {
 		return nil
 	}
 	held, err := r.lockInode(ctx, r.metaDomain, g, up)
@@ -98,19 +100,33 @@ func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 		return err
 	}
 	defer held.release()
-	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
+	ans, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
 	src, targets := timesPlan(states, r.readChild)
 	if src < 0 {
 		return nil
 	}
+	missed := make([]bool, len(r.kids))
+	for i := range ans {
+		missed[i] = !up[i] || errorsIsConn(ans[i].err)
+	}
 	s := states[src].Stat
 	attr := &xlator.SetAttr{Valid: xlator.SetAtime | xlator.SetMtime, Atime: s.Atime, Mtime: s.Mtime}
+	var firstErr error
 	for _, i := range targets {
 		if _, err := r.kids[i].Setattr(ctx, xlator.RootCall(), nameless(g), attr); err != nil {
-			return err
+			missed[i] = true
+			firstErr = err
 		}
 	}
-	return nil
+	if count(missed) > 0 {
+		x := r.marks(counters{}, missed, one(tMeta))
+		if _, err := r.kids[src].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, x); err != nil {
+			return err
+		}
+		r.inodes.forget(g)
+		r.healer.remember(g, nil)
+	}
+	return firstErr
 }
 
 // timesPlan picks, from the children's lookups, the copy whose times the
