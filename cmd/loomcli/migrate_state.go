@@ -131,6 +131,12 @@ func stateForMount(mount string) (*migrateState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mount, err)
 	}
+	if _, err := os.ReadFile(migrateIndexPath(abs)); errors.Is(err, os.ErrNotExist) {
+		// The index names the mountpoint with its symlinks resolved.
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = real
+		}
+	}
 	b, err := os.ReadFile(migrateIndexPath(abs))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no migration is known for %s (%s does not exist): start one with \"loom migrate start\"", abs, migrateIndexPath(abs))
