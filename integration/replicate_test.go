@@ -167,4 +167,3 @@ func diffSnapshots(a, b map[string]entryInfo) string {
 	}
 	return strings.Join(out, "\n")
 }
-

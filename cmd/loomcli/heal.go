@@ -280,7 +280,7 @@ func statusLine(s *replicate.Status) string {
 		if s.FullRunning && s.ETASeconds >= 0 {
 			line += ", ETA " + (time.Duration(s.ETASeconds) * time.Second).Round(time.Second).String()
 		}
-		line += fmt.Sprintf(" (%s)", (time.Duration(s.Seconds*float64(time.Second))).Round(100*time.Millisecond))
+		line += fmt.Sprintf(" (%s)", (time.Duration(s.Seconds * float64(time.Second))).Round(100*time.Millisecond))
 	}
 	return line
 }

@@ -37,7 +37,7 @@ func TestCheckHealArgs(t *testing.T) {
 
 func TestInfoText(t *testing.T) {
 	in := &replicate.Info{Volume: "rep", Pending: 3, SplitBrain: 1,
-		Bricks: []replicate.BrickInfo{{Name: "b0", Up: true, Indexed: true, Pending: 3}, {Name: "b1"}},
+		Bricks:  []replicate.BrickInfo{{Name: "b0", Up: true, Indexed: true, Pending: 3}, {Name: "b1"}},
 		Entries: []replicate.Entry{{GFID: "g1", Path: "/a"}, {GFID: "g2", SplitBrain: true}}}
 	got := infoText(in)
 	for _, want := range []string{"Volume rep: 3 pending, 1 in split-brain", "b0", "3 pending in its index",
