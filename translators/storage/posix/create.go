@@ -108,7 +108,7 @@ func (p *Posix) Mkdir(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mode
 	if err != nil {
 		return xlator.Stat{}, fail("mkdir", locPath(loc), err)
 	}
-	perm := createMode(t.dir, mode&0o7777, umask)
+	perm := p.createMode(&t, mode&0o7777, umask)
 	if err := unix.Mkdirat(t.dir, t.name, perm); err != nil {
 		return xlator.Stat{}, fail("mkdir", locPath(loc), err)
 	}
@@ -134,7 +134,7 @@ func (p *Posix) Mknod(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mode
 	if typ == unix.S_IFDIR || typ == unix.S_IFLNK {
 		return xlator.Stat{}, fail("mknod", locPath(loc), syscall.EINVAL)
 	}
-	perm := createMode(t.dir, mode&0o7777, umask)
+	perm := p.createMode(&t, mode&0o7777, umask)
 	if err := unix.Mknodat(t.dir, t.name, typ|perm, int(rdev)); err != nil {
 		return xlator.Stat{}, fail("mknod", locPath(loc), err)
 	}

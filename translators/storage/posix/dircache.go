@@ -17,6 +17,7 @@ const dirCacheSize = 1024
 type dirFd struct {
 	fd   int
 	refs int
+	acl  aclMemo // whether the directory has a default ACL
 }
 
 // dirCache keeps O_PATH descriptors of directories by GFID, so that a fop

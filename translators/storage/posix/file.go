@@ -90,7 +90,7 @@ func (p *Posix) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, mode 
 	if err != nil {
 		return xlator.Stat{}, fail("create", locPath(loc), err)
 	}
-	perm := createMode(t.dir, mode&0o7777, umask)
+	perm := p.createMode(&t, mode&0o7777, umask)
 	ufd, err := unix.Openat(t.dir, t.name, openFlags(fd.Flags)|unix.O_CREAT|unix.O_EXCL, perm)
 	if err == syscall.EEXIST && fd.Flags&unix.O_EXCL == 0 {
 		return p.openExisting(&t, fd)

@@ -33,7 +33,9 @@ func (p *Posix) setGFID(dirfd int, name string, g xlator.GFID) error {
 }
 
 // toStat converts a kernel stat to Loom's, reporting the GFID g and the
-// link count without the handle's hard link.
+// link count without what the brick's own metadata adds: a file's handle
+// (a hard link), and at the root the .loom directory (whose ".." is a
+// link of the root).
 func toStat(us *unix.Stat_t, g xlator.GFID) xlator.Stat {
 	st := xlator.Stat{
 		GFID:    g,
@@ -51,7 +53,13 @@ func toStat(us *unix.Stat_t, g xlator.GFID) xlator.Stat {
 		Mtime:   xlator.Timespec{Sec: us.Mtim.Sec, Nsec: uint32(us.Mtim.Nsec)},
 		Ctime:   xlator.Timespec{Sec: us.Ctim.Sec, Nsec: uint32(us.Ctim.Nsec)},
 	}
-	if us.Mode&unix.S_IFMT != unix.S_IFDIR && st.Nlink > 0 {
+	switch {
+	case us.Mode&unix.S_IFMT != unix.S_IFDIR:
+		if st.Nlink > 0 {
+			st.Nlink--
+		}
+	case g == xlator.RootGFID && st.Nlink > 2:
+		// The root's hidden .loom directory counts a link ("..").
 		st.Nlink--
 	}
 	return st

@@ -48,7 +48,13 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 }
 
 // Stat returns the attributes of loc (assigning a GFID as Lookup does).
+// A directory whose descriptor is cached by loc.GFID (or the root) is
+// answered with one fstat of it: it is the directory loc.GFID names
+// wherever it is now, and its GFID is known.
 func (p *Posix) Stat(ctx context.Context, c *xlator.Call, loc *xlator.Loc) (xlator.Stat, error) {
+	if st, ok := p.statCachedDir(loc.GFID); ok {
+		return st, nil
+	}
 	t, err := p.resolve(loc)
 	if err != nil {
 		return xlator.Stat{}, fail("stat", locPath(loc), err)
@@ -59,6 +65,29 @@ func (p *Posix) Stat(ctx context.Context, c *xlator.Call, loc *xlator.Loc) (xlat
 		return xlator.Stat{}, fail("stat", locPath(loc), err)
 	}
 	return st, nil
+}
+
+// statCachedDir answers Stat of directory g from its cached descriptor
+// (the root's own for the root); ok is false when g is not cached or the
+// fstat failed, and Stat then resolves loc as usual.
+func (p *Posix) statCachedDir(g xlator.GFID) (xlator.Stat, bool) {
+	if g.IsZero() {
+		return xlator.Stat{}, false
+	}
+	fd := p.rootFd
+	if g != xlator.RootGFID {
+		e := p.dirs.get(g)
+		if e == nil {
+			return xlator.Stat{}, false
+		}
+		defer p.dirs.put(e)
+		fd = e.fd
+	}
+	var us unix.Stat_t
+	if err := unix.Fstat(fd, &us); err != nil {
+		return xlator.Stat{}, false
+	}
+	return toStat(&us, g), true
 }
 
 // Readlink returns the target of the symlink loc.

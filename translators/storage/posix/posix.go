@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
@@ -62,6 +63,13 @@ type Posix struct {
 	dirs  dirCache     // O_PATH descriptors of directories by GFID
 
 	buckets bucketSet // handle-index buckets known to exist
+	janitor janitor   // removes handles of unlinked files in the background
+
+	// aclGen counts changes of any directory's default ACL made through
+	// this brick; a directory's remembered answer (aclMemo) holds only
+	// for the generation it was read in.
+	aclGen  atomic.Uint64
+	rootACL aclMemo // the root's default-ACL memo (it is not in dirs)
 }
 
 // New builds a brick from cfg: it checks that the directory exists and is
@@ -87,6 +95,15 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		return nil, err
 	}
 	p.opens.init()
+	wasOpen, err := p.markOpen()
+	if err != nil {
+		p.closeFds()
+		return nil, fmt.Errorf("brick %s: %s/%s: %w", dir, metaDir, dirtyMarker, err)
+	}
+	if wasOpen {
+		p.Log().Info("brick was not closed cleanly: checking the handle index for orphans")
+	}
+	p.startJanitor(wasOpen)
 	return p, nil
 }
 
@@ -124,8 +141,13 @@ func (p *Posix) Start(ctx context.Context) error {
 	return nil
 }
 
-// Fini closes the brick's descriptors.
+// Fini lets the janitor finish, marks the brick closed cleanly and
+// closes its descriptors.
 func (p *Posix) Fini() error {
+	p.janitor.stop()
+	if p.rootFd >= 0 {
+		p.markClosed()
+	}
 	p.closeFds()
 	return nil
 }

@@ -29,12 +29,21 @@ func (p *Posix) resolveOld(loc *xlator.Loc) (target, error) {
 // Unlink removes the name loc. When the file's last name goes, so does its
 // handle, unless the file is open: then the handle stays (and the file
 // reachable by GFID) until the last Release.
+//
+// When loc carries the file's GFID (the FUSE bridge's always do), the
+// unlink is a stat and the unlinkat of the name; the handle of a last
+// name is left to the janitor, which checks that it is that inode's
+// before removing it. Without a GFID, it is read from the file and the
+// handle removed at once.
 func (p *Posix) Unlink(ctx context.Context, c *xlator.Call, loc *xlator.Loc) error {
 	t, err := p.resolveOld(loc)
 	if err != nil {
 		return fail("unlink", locPath(loc), err)
 	}
 	defer t.release()
+	if !loc.GFID.IsZero() {
+		return p.unlinkKnown(&t, loc)
+	}
 	g, gerr := p.getGFID(t.dir, t.name)
 	if gerr != nil {
 		return fail("unlink", locPath(loc), unix.Unlinkat(t.dir, t.name, 0))
@@ -50,6 +59,25 @@ func (p *Posix) Unlink(ctx context.Context, c *xlator.Call, loc *xlator.Loc) err
 		return fail("unlink", locPath(loc), err)
 	}
 	p.nameGone(g, &us)
+	return nil
+}
+
+// unlinkKnown is Unlink of t, whose GFID the caller said is loc.GFID.
+func (p *Posix) unlinkKnown(t *target, loc *xlator.Loc) error {
+	g := loc.GFID
+	mu := p.locks.of(g)
+	mu.Lock()
+	defer mu.Unlock()
+	var us unix.Stat_t
+	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fail("unlink", locPath(loc), err)
+	}
+	if err := unix.Unlinkat(t.dir, t.name, 0); err != nil {
+		return fail("unlink", locPath(loc), err)
+	}
+	if us.Mode&unix.S_IFMT != unix.S_IFDIR && us.Nlink == 2 {
+		p.orphaned(g, &us)
+	}
 	return nil
 }
 

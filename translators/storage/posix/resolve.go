@@ -200,8 +200,21 @@ func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 	switch err {
 	case nil:
 	case syscall.ENOTDIR:
-		// A non-directory: the handle is a hard link to it.
-		return target{dir: p.metaFd, name: handleRel(g), byHandle: true}, nil
+		// A non-directory: the handle is a hard link to it. One the
+		// janitor may be about to remove is checked: with no other
+		// link and not open, the file's last name is gone and the
+		// file no longer exists.
+		rel := handleRel(g)
+		if p.janitor.mayBeOrphan(g) {
+			var hs unix.Stat_t
+			if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				return target{}, err
+			}
+			if hs.Nlink == 1 && !p.opens.isOpen(g) {
+				return target{}, syscall.ENOENT
+			}
+		}
+		return target{dir: p.metaFd, name: rel, byHandle: true}, nil
 	default:
 		return target{}, err
 	}

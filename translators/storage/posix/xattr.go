@@ -90,7 +90,9 @@ func (p *Posix) Setxattr(ctx context.Context, c *xlator.Call, loc *xlator.Loc, n
 		return fail("setxattr", locPath(loc), err)
 	}
 	defer t.release()
-	return failAttr("setxattr", name, locPath(loc), setxattrAt(t.dir, t.name, attr, value, flags))
+	err = setxattrAt(t.dir, t.name, attr, value, flags)
+	p.aclChanged(attr)
+	return failAttr("setxattr", name, locPath(loc), err)
 }
 
 // Getxattr returns the value of name on loc.
@@ -133,7 +135,9 @@ func (p *Posix) Removexattr(ctx context.Context, c *xlator.Call, loc *xlator.Loc
 		return fail("removexattr", locPath(loc), err)
 	}
 	defer t.release()
-	return failAttr("removexattr", name, locPath(loc), removexattrAt(t.dir, t.name, attr))
+	err = removexattrAt(t.dir, t.name, attr)
+	p.aclChanged(attr)
+	return failAttr("removexattr", name, locPath(loc), err)
 }
 
 // Fsetxattr sets name on the open fd.
@@ -146,7 +150,9 @@ func (p *Posix) Fsetxattr(ctx context.Context, c *xlator.Call, fd *xlator.FD, na
 	if err != nil {
 		return err
 	}
-	return failAttr("fsetxattr", name, fd.Loc.Path, unix.Fsetxattr(h.fd, attr, value, flags))
+	err = unix.Fsetxattr(h.fd, attr, value, flags)
+	p.aclChanged(attr)
+	return failAttr("fsetxattr", name, fd.Loc.Path, err)
 }
 
 // Fgetxattr returns the value of name on the open fd.
@@ -186,5 +192,7 @@ func (p *Posix) Fremovexattr(ctx context.Context, c *xlator.Call, fd *xlator.FD,
 	if err != nil {
 		return err
 	}
-	return failAttr("fremovexattr", name, fd.Loc.Path, unix.Fremovexattr(h.fd, attr))
+	err = unix.Fremovexattr(h.fd, attr)
+	p.aclChanged(attr)
+	return failAttr("fremovexattr", name, fd.Loc.Path, err)
 }
