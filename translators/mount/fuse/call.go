@@ -99,6 +99,13 @@ func errno(err error, ctx context.Context) syscall.Errno {
 	if err == nil {
 		return 0
 	}
+	// A bare errno (storage/posix answers ENOENT, ENODATA and EEXIST
+	// so) needs no search: errors.As would move its target to the heap,
+	// one allocation per failed lookup. A bare ENOSYS is a genuine
+	// "never supported", as xlator.Errno treats it.
+	if e, ok := err.(syscall.Errno); ok {
+		return e
+	}
 	if errors.Is(err, context.Canceled) || (ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded)) {
 		var e syscall.Errno
 		if !errors.As(err, &e) {
