@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -172,7 +173,24 @@ func TestDistributeReloadAndRebalance(t *testing.T) {
 			}
 		}
 	})
-	if r := runLoom(t, "rebalance", "--json", m.Dir, "status"); r.code != 0 || !strings.Contains(r.stdout, `"state":"completed"`) {
+	r = runLoom(t, "rebalance", "--json", m.Dir, "status")
+	if r.code != 0 || !strings.Contains(r.stdout, `"state":"completed"`) {
 		t.Fatalf("status --json: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	// Each old brick kept most of its range: only the files whose hash
+	// the new brick took over moved, about a third (an even re-split
+	// moved two thirds on average), all of them to the new brick.
+	var reply struct {
+		Status struct {
+			Migrated int64 `json:"migrated"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &reply); err != nil {
+		t.Fatalf("status --json: %v in %q", err, r.stdout)
+	}
+	st := reply.Status
+	if frac := float64(st.Migrated) / float64(len(want)); frac > 0.45 || st.Migrated != int64(perBrick[2]) {
+		t.Errorf("rebalance migrated %d of %d files (%.0f%%), the new brick holds %d; want about a third, all to the new brick",
+			st.Migrated, len(want), frac*100, perBrick[2])
 	}
 }

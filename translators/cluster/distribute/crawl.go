@@ -85,9 +85,12 @@ func (d *Distribute) walk(ctx context.Context, dir *xlator.Loc, fn func(*xlator.
 	return nil
 }
 
-// targetLayout is the layout fix-layout gives dir now.
-func (d *Distribute) targetLayout(dir *xlator.Loc, version uint32) Layout {
-	return Spread(d.active(), rotation(dir.GFID), version, false)
+// targetLayout is the layout fix-layout gives dir, whose layout is cur,
+// now: spread evenly over the active subvolumes, each keeping as much of
+// its range in cur as it can (Rebuild), so that only the files whose
+// hash now falls elsewhere move.
+func (d *Distribute) targetLayout(dir *xlator.Loc, cur Layout, version uint32) Layout {
+	return Rebuild(cur, d.active(), rotation(dir.GFID), version, false)
 }
 
 // fixLayout spreads dir's layout over the active subvolumes (a new
@@ -102,7 +105,7 @@ func (d *Distribute) fixLayout(ctx context.Context, dir *xlator.Loc) (Layout, er
 	if err != nil {
 		return nil, xlator.Wrap("rebalance read layout", dir.Path, err)
 	}
-	want := d.targetLayout(dir, cur.MaxVersion()+1)
+	want := d.targetLayout(dir, cur, cur.MaxVersion()+1)
 	if cur.Problem() == "" && Same(cur, want) {
 		d.layouts.set(dir.GFID, cur)
 		return cur, nil
@@ -134,7 +137,11 @@ func (d *Distribute) commitLayout(ctx context.Context, dir *xlator.Loc, lay Layo
 // fix-layout is about to give it.
 func (r *rebalancer) count(ctx context.Context, dir *xlator.Loc) error {
 	d := r.d
-	lay := d.targetLayout(dir, 0)
+	cur, err := d.readLayout(ctx, dir)
+	if err != nil {
+		return xlator.Wrap("rebalance read layout", dir.Path, err)
+	}
+	lay := d.targetLayout(dir, cur, 0)
 	for i := range d.kids {
 		ents, err := d.list(ctx, i, dir)
 		if err != nil {

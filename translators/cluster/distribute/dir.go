@@ -202,8 +202,8 @@ func (d *Distribute) writeLayout(ctx context.Context, loc *xlator.Loc, lay Layou
 }
 
 // repairLayout gives directory loc a fresh layout over the active
-// subvolumes, under the layout lock, unless someone repaired it
-// meanwhile. It needs every child up (a down one would be left out of
+// subvolumes, keeping as much of the damaged one as it can (Rebuild),
+// under the layout lock, unless someone repaired it meanwhile. It needs every child up (a down one would be left out of
 // the new layout, misplacing its files); otherwise ENOTCONN.
 func (d *Distribute) repairLayout(ctx context.Context, loc *xlator.Loc, problem string) (Layout, error) {
 	if !d.allUp() {
@@ -221,7 +221,7 @@ func (d *Distribute) repairLayout(ctx context.Context, loc *xlator.Loc, problem 
 	if cur.Problem() == "" {
 		return cur, nil
 	}
-	lay := Spread(d.active(), rotation(loc.GFID), cur.MaxVersion()+1, false)
+	lay := Rebuild(cur, d.active(), rotation(loc.GFID), cur.MaxVersion()+1, false)
 	if err := d.writeLayout(ctx, loc, lay); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package distribute_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	_ "github.com/loom-fs/loom/translators/storage/posix"
 	"github.com/loom-fs/loom/xlator"
 	"github.com/loom-fs/loom/xlator/xlatortest"
+	"golang.org/x/sys/unix"
 )
 
 // volume is a distribute volume over n bricks built for a test.
@@ -57,6 +59,27 @@ func newVolume(t *testing.T, o opts) *volume {
 	v.g = xlatortest.Build(t, specs)
 	v.top = v.g.Top().(*distribute.Distribute)
 	return v
+}
+
+// brickLayout reads directory rel's layout xattr off every brick
+// directory (a zero Range where it is missing).
+func brickLayout(t *testing.T, dirs []string, rel string) distribute.Layout {
+	t.Helper()
+	var lay distribute.Layout
+	for _, b := range dirs {
+		buf := make([]byte, 64)
+		n, err := unix.Lgetxattr(filepath.Join(b, rel), "trusted.loom.dht.layout", buf)
+		if err != nil {
+			lay = append(lay, distribute.Range{})
+			continue
+		}
+		r, err := distribute.DecodeRange(buf[:n])
+		if err != nil {
+			t.Fatalf("%s on %s: %v", rel, b, err)
+		}
+		lay = append(lay, r)
+	}
+	return lay
 }
 
 func testCtx(t *testing.T) context.Context {
