@@ -89,7 +89,12 @@ func mountOptions(o Options, root bool) *gofuse.MountOptions {
 		FsName:       o.FSName,
 		Name:         "loom",
 		MaxWrite:     maxWrite,
-		MaxReadAhead: 128 << 10,
+		// Readahead up to one whole request: a sequential read through
+		// a network graph (no passthrough) then costs 8x fewer round
+		// trips (loom serve + loom mount on tmpfs, cold cache, 512 MiB,
+		// alternated: 231-361 MB/s at 128 KiB, 350-501 MB/s at 1 MiB;
+		// 4 KiB random reads unchanged within the noise).
+		MaxReadAhead: maxWrite,
 		EnableLocks:  true,
 		EnableAcl:    true,
 		DirectMount:  root,
