@@ -85,10 +85,10 @@ func Mount(top xlator.Translator, mountpoint string, o Options) (*Session, error
 // kernel's fuse module would reject.
 func mountOptions(o Options, root bool) *gofuse.MountOptions {
 	mo := &gofuse.MountOptions{
-		AllowOther:   o.AllowOther,
-		FsName:       o.FSName,
-		Name:         "loom",
-		MaxWrite:     maxWrite,
+		AllowOther: o.AllowOther,
+		FsName:     o.FSName,
+		Name:       "loom",
+		MaxWrite:   maxWrite,
 		// Readahead up to one whole request: a sequential read through
 		// a network graph (no passthrough) then costs 8x fewer round
 		// trips (loom serve + loom mount on tmpfs, cold cache, 512 MiB,
