@@ -23,7 +23,7 @@ func (h *healer) runFull(ctx context.Context) {
 	h.filesTotal.Store(0)
 	h.bytesTotal.Store(0)
 	r.Log().Info("full heal started")
-	q := &dirQueue{}
+	q := &dirQueue{files: make(chan struct{}, h.workers)}
 	q.cond = sync.NewCond(&q.mu)
 	q.push(xlator.RootGFID)
 	var wg sync.WaitGroup
@@ -60,12 +60,12 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 	isNew := map[xlator.GFID]bool{}
 	for _, ne := range created {
 		isNew[ne.gfid] = true
-		if !ne.dir {
-			if _, err := r.healInode(ctx, ne.gfid, false); err != nil {
-				r.Log().Warn("full heal: heal of a new entry failed", "gfid", ne.gfid, "err", err)
-			}
-		}
 	}
+	r.healFresh(ctx, r.freshJobs(created), q.files, func(g xlator.GFID, err error) {
+		if err != nil {
+			r.Log().Warn("full heal: heal of a new entry failed", "gfid", g, "err", err)
+		}
+	})
 	src, err := r.pickRead(ctx, xlator.RootCall(), g, nil, tEntry, r.upSet())
 	if err == nil {
 		ents, err := r.listDir(ctx, src, g)
@@ -108,6 +108,7 @@ type dirQueue struct {
 	cond   *sync.Cond
 	items  []xlator.GFID
 	active int
+	files  chan struct{} // bounds the new files healed at once, crawl-wide
 }
 
 func (q *dirQueue) push(g xlator.GFID) {

@@ -3,6 +3,7 @@ package replicate
 import (
 	"context"
 	"errors"
+	"sync"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
@@ -37,12 +38,23 @@ func (r *Replicate) healInode(ctx context.Context, g xlator.GFID, force bool) (b
 		created, changed, err := r.healEntries(ctx, g, force)
 		note(changed, err)
 		for _, ne := range created {
-			d, err := r.healInode(ctx, ne.gfid, false)
-			note(d, err)
-			if err == nil {
-				r.healer.healed(ctx, ne.gfid)
+			if ne.dir {
+				d, err := r.healInode(ctx, ne.gfid, false)
+				note(d, err)
+				if err == nil {
+					r.healer.healed(ctx, ne.gfid)
+				}
 			}
 		}
+		var mu sync.Mutex
+		r.healFresh(ctx, r.freshJobs(created), make(chan struct{}, r.healer.workers), func(g xlator.GFID, err error) {
+			mu.Lock()
+			note(true, err)
+			mu.Unlock()
+			if err == nil {
+				r.healer.healed(ctx, g)
+			}
+		})
 		if changed {
 			force = true // the sink's directory times changed
 		}

@@ -63,8 +63,10 @@ func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, pol
 		sinkSize[i] = int64(p.states[i].Stat.Size)
 	}
 	chunk := r.healer.chunk
-	buf := make([]byte, chunk)
-	other := make([]byte, chunk)
+	bp, op := r.healer.buffers.get(), r.healer.buffers.get()
+	defer r.healer.buffers.put(bp)
+	defer r.healer.buffers.put(op)
+	buf, other := *bp, *op
 	for off := int64(0); off < size; off += chunk {
 		if err := ctx.Err(); err != nil {
 			return false, err

@@ -11,8 +11,11 @@ import (
 // newEntry is an entry an entry heal created on a sink; it still needs its
 // contents and attributes healed.
 type newEntry struct {
-	gfid xlator.GFID
-	dir  bool
+	gfid      xlator.GFID
+	dir       bool
+	typ       uint32 // file type bits
+	src, sink int    // the copy it was made from, and where
+	size      uint64 // the source's size when it was listed
 }
 
 // healEntries makes the names in directory g the same on every answering
@@ -192,7 +195,7 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 		return nil, xlator.Wrap("heal create", name, err)
 	}
 	r.healer.progressFiles(1)
-	return &newEntry{gfid: st.GFID, dir: st.Type() == syscall.S_IFDIR}, nil
+	return &newEntry{gfid: st.GFID, dir: st.Type() == syscall.S_IFDIR, typ: st.Type(), src: src, sink: j, size: st.Size}, nil
 }
 
 // removeTree removes name from directory dir on child j only, with

@@ -32,6 +32,7 @@ type healer struct {
 	r       *Replicate
 	workers int
 	chunk   int64
+	buffers *chunkPool
 	rate    atomic.Int64 // bytes per second; 0 is unlimited
 
 	mu      sync.Mutex
@@ -67,7 +68,7 @@ type healItem struct {
 }
 
 func newHealer(r *Replicate, workers int, rate, chunk int64) *healer {
-	h := &healer{r: r, workers: workers, chunk: chunk, items: map[xlator.GFID]*healItem{},
+	h := &healer{r: r, workers: workers, chunk: chunk, buffers: newChunkPool(chunk), items: map[xlator.GFID]*healItem{},
 		wake: make(chan struct{}, 1), split: map[xlator.GFID]string{}, resumed: make(chan struct{})}
 	close(h.resumed)
 	h.rate.Store(rate)
