@@ -225,8 +225,38 @@ func (d *Distribute) repairLayout(ctx context.Context, loc *xlator.Loc, problem 
 	if err := d.writeLayout(ctx, loc, lay); err != nil {
 		return nil, err
 	}
-	d.Log().Info("repaired a directory layout", "path", loc.Path, "problem", problem, "version", lay[0].Version)
+	// A directory empty on every subvolume (the root of a new volume)
+	// has every file where the new layout says: commit it, so that a
+	// miss on the hashed subvolume is final. Emptiness is checked after
+	// the new layout is in place (and cached), so a create that saw the
+	// old one has already made its entry and is found here.
+	if empty, err := d.emptyEverywhere(ctx, loc); err == nil && empty {
+		for i := range lay {
+			lay[i].Committed = true
+		}
+		if err := d.writeLayout(ctx, loc, lay); err != nil {
+			return nil, err
+		}
+	}
+	d.Log().Info("repaired a directory layout", "path", loc.Path, "problem", problem, "version", lay[0].Version, "committed", lay.Committed())
 	return lay, nil
+}
+
+// emptyEverywhere reports whether directory loc holds no entry (link
+// files included) on any child.
+func (d *Distribute) emptyEverywhere(ctx context.Context, loc *xlator.Loc) (bool, error) {
+	for i := range d.kids {
+		ents, err := d.list(ctx, i, loc)
+		if err != nil {
+			return false, err
+		}
+		for _, e := range ents {
+			if e.Name != "." && e.Name != ".." {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // Mkdir creates the directory on every subvolume with one GFID, hashed

@@ -314,3 +314,48 @@ func TestChildDown(t *testing.T) {
 		}
 	}
 }
+
+// The root of a new volume gets a committed layout on its first lookup
+// (it is empty everywhere, so every file is where the layout says), as
+// does a new directory at mkdir; a directory that lost its layout while
+// holding files gets an uncommitted one (its files may sit elsewhere).
+func TestFreshLayoutsCommitted(t *testing.T) {
+	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
+	{
+		v := newVolume(t, opts{n: 3, dirs: dirs})
+		f := newClient(t, v.top)
+		if _, _, err := f.resolve("/"); err != nil {
+			t.Fatal(err)
+		}
+		if lay := brickLayout(t, dirs, "."); lay.Problem() != "" || !lay.Committed() {
+			t.Fatalf("root layout of a new volume %+v: problem %q, committed %v", lay, lay.Problem(), lay.Committed())
+		}
+		if _, _, err := f.resolve("/missing"); !errors.Is(err, syscall.ENOENT) {
+			t.Fatalf("lookup of a missing top-level name: %v", err)
+		}
+		f.mkdir("/d")
+		if lay := brickLayout(t, dirs, "d"); lay.Problem() != "" || !lay.Committed() {
+			t.Fatalf("layout of a new directory %+v: committed %v", lay, lay.Committed())
+		}
+		f.write("/d/file", []byte("x"))
+		v.g.Stop()
+	}
+	for _, b := range dirs {
+		for _, rel := range []string{".", "d"} {
+			if err := unix.Removexattr(filepath.Join(b, rel), "trusted.loom.dht.layout"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	v := newVolume(t, opts{n: 3, dirs: dirs})
+	f := newClient(t, v.top)
+	if got := f.read("/d/file"); string(got) != "x" {
+		t.Fatalf("read after repair: %q", got)
+	}
+	if lay := brickLayout(t, dirs, "d"); lay.Problem() != "" || lay.Committed() {
+		t.Errorf("repaired layout of a directory with a file %+v: problem %q, committed %v", lay, lay.Problem(), lay.Committed())
+	}
+	if lay := brickLayout(t, dirs, "."); lay.Problem() != "" || lay.Committed() {
+		t.Errorf("repaired root layout (the root holds /d) %+v: committed %v", lay, lay.Committed())
+	}
+}
