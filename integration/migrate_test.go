@@ -600,9 +600,13 @@ func testMigrateLive(t *testing.T, mode string) {
 		if st := m.status(t); st["phase"] != "paused" {
 			t.Errorf("status after pause: %v", st)
 		}
+		// A chunk in flight when the pause came still completes.
+		time.Sleep(500 * time.Millisecond)
 		before := m.status(t)["bytes_done"]
 		phase(time.Second)
-		if after := m.status(t)["bytes_done"]; after != before {
+		// Heals stop between chunks: at most the chunks in flight (one
+		// per heal worker, 1 MiB each) may still land.
+		if after := m.status(t)["bytes_done"].(float64); after-before.(float64) > 2<<20 {
 			t.Errorf("bytes_done moved while paused: %v -> %v", before, after)
 		}
 		m.must(t, 30*time.Second, "migrate", "resume", m.mnt)
