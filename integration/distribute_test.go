@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -193,4 +194,119 @@ func TestDistributeReloadAndRebalance(t *testing.T) {
 		t.Errorf("rebalance migrated %d of %d files (%.0f%%), the new brick holds %d; want about a third, all to the new brick",
 			st.Migrated, len(want), frac*100, perBrick[2])
 	}
+}
+
+// distReplicaClientVolfile is distributed-replicate 2x2 over four loom
+// serve processes: one protocol/client per port, replicate over ports 0
+// and 1 ("pair0") and over 2 and 3 ("pair1"), distribute over the pairs.
+func distReplicaClientVolfile(ports []int) string {
+	var b strings.Builder
+	for i, p := range ports {
+		fmt.Fprintf(&b, "volume c%d\n    type protocol/client\n    option remote-host 127.0.0.1\n    option remote-port %d\n    option remote-subvolume locks\n    option ping-timeout 2s\n    option reconnect-max-backoff 300ms\nend-volume\n", i, p)
+	}
+	b.WriteString("volume pair0\n    type cluster/replicate\n    subvolumes c0 c1\nend-volume\n")
+	b.WriteString("volume pair1\n    type cluster/replicate\n    subvolumes c2 c3\nend-volume\n")
+	b.WriteString("volume dht\n    type cluster/distribute\n    subvolumes pair0 pair1\nend-volume\n")
+	return b.String()
+}
+
+// pairHealInfo runs "loom heal --volume VOLUME --json MNT info".
+func pairHealInfo(t *testing.T, mnt, volume string) healInfo {
+	t.Helper()
+	out, err := exec.Command(loomBin, "heal", "--volume", volume, "--json", mnt, "info").CombinedOutput()
+	if err != nil {
+		t.Fatalf("loom heal --volume %s info: %v\n%s", volume, err, out)
+	}
+	var rep struct {
+		Result healInfo `json:"result"`
+		Error  string   `json:"error"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil || rep.Error != "" {
+		t.Fatalf("loom heal --volume %s info answered %q (%v)", volume, out, err)
+	}
+	return rep.Result
+}
+
+// waitPairHealed polls the heal info of a replicate volume until nothing
+// is pending and both its bricks are up.
+func waitPairHealed(t *testing.T, mnt, volume string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		in := pairHealInfo(t, mnt, volume)
+		done := in.Pending == 0 && len(in.Bricks) == 2
+		for _, b := range in.Bricks {
+			done = done && b.Up && b.Pending == 0
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: heal info not 0 after %v: %+v", volume, within, in)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Distributed-replicate 2x2 over four "loom serve" processes (posix,
+// index, locks, server; one brick each) mounted with "loom mount":
+// go-fuse's posixtest passes through it; then kill -9 of one brick's
+// process during writes: its replica partner serves and the mount keeps
+// working; the process restarts on its port, heal info of both pairs
+// reaches 0 and each pair's bricks are identical (contents, modes,
+// owners, ns times, xattrs).
+func TestDistributeReplicate2x2(t *testing.T) {
+	requireEnv(t)
+	bricks := distBricks(t, 4)
+	ports := []int{freePort(t), freePort(t), freePort(t), freePort(t)}
+	vols := make([]string, 4)
+	srvs := make([]*Server, 4)
+	for i := range bricks {
+		vols[i] = indexServerVolfile(bricks[i], ports[i])
+		srvs[i] = startServe(t, vols[i])
+	}
+	m := mountLoomWith(t, distReplicaClientVolfile(ports), mountConfig{deadline: 5 * time.Minute})
+	names := make([]string, 0, len(posixtest.All))
+	for name := range posixtest.All {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			if why, ok := posixtestSkips[name]; ok {
+				t.Skip(why)
+			}
+			sub := m.Path(name)
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				t.Fatalf("mkdir %s: %v", sub, err)
+			}
+			m.guard(t, 60*time.Second, "posixtest "+name, func() { posixtest.All[name](t, sub) })
+		})
+	}
+	w := startWriter(t, m.Path("w"))
+	m.guard(t, 90*time.Second, "writes around a brick kill", func() {
+		time.Sleep(500 * time.Millisecond)
+		srvs[1].kill9(t)
+		time.Sleep(3 * time.Second) // past ping-timeout: the brick is down, writes go on
+		if in := pairHealInfo(t, m.Dir, "pair0"); in.Bricks[0].Pending == 0 || in.Bricks[1].Up {
+			t.Errorf("pair0's heal info while its second brick is down: %+v", in)
+		}
+		srvs[1] = startServe(t, vols[1])
+		time.Sleep(time.Second)
+	})
+	w.finish(t)
+	t.Logf("%d fops through the mount around the kill", w.n.Load())
+	perBrick, _ := dataOn(t, bricks, "w")
+	if perBrick[0] == 0 || perBrick[2] == 0 {
+		t.Errorf("the writer's files are not spread over both pairs: %v", perBrick)
+	}
+	m.guard(t, 90*time.Second, "heal", func() {
+		waitPairHealed(t, m.Dir, "pair0", 60*time.Second)
+		waitPairHealed(t, m.Dir, "pair1", 30*time.Second)
+	})
+	if code := m.Unmount(t); code != 0 {
+		t.Errorf("loom exited with %d", code)
+	}
+	sameBricks(t, bricks[0], bricks[1])
+	sameBricks(t, bricks[2], bricks[3])
 }
