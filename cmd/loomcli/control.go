@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loom-fs/loom/xlator"
@@ -22,11 +23,14 @@ import (
 // the request goes to every translator of the graph that implements
 // xlator.Controller and matches the request's type and volume name. This
 // is how "loom heal", "loom rebalance", "loom migrate" and "loom control"
-// reach a running graph.
+// reach a running graph. A request of type "process" is for the loom
+// process itself, not a translator: "loom volfile reload" sends
+// {"type":"process","cmd":"reload"}.
 
-// ControlRequest asks the translators of a running graph to do something.
+// ControlRequest asks the translators of a running graph (or, with Type
+// ProcessType, the process) to do something.
 type ControlRequest struct {
-	Type   string   `json:"type,omitempty"`   // translator type ("cluster/replicate"); "" for any
+	Type   string   `json:"type,omitempty"`   // translator type ("cluster/replicate"), ProcessType, or "" for any translator
 	Volume string   `json:"volume,omitempty"` // volume name; "" for every volume of Type
 	Cmd    string   `json:"cmd"`
 	Args   []string `json:"args,omitempty"`
@@ -50,6 +54,93 @@ type VolumeReply struct {
 // controlTimeout bounds one command. Commands that start long work (a full
 // heal, a rebalance) start it in the background and answer at once.
 const controlTimeout = 30 * time.Second
+
+// ProcessType is the request type of commands addressed to the loom
+// process rather than to a translator of its graph.
+const ProcessType = "process"
+
+// processCommand is a command the process answers itself.
+type processCommand struct {
+	run     func(ctx context.Context, args []string) (any, error)
+	timeout time.Duration // replaces controlTimeout
+}
+
+// processCommands are the process commands of each control socket (by
+// its path), registered by the code that owns the work (the mount's live
+// graph registers "reload") for as long as it can do it.
+var processCommands = struct {
+	sync.Mutex
+	m map[string]map[string]processCommand
+}{m: map[string]map[string]processCommand{}}
+
+// handleProcessCommand makes the control socket of name answer requests
+// {"type":"process","cmd":cmd} with run, bounded by timeout. The returned
+// function withdraws it.
+func handleProcessCommand(name, cmd string, timeout time.Duration, run func(ctx context.Context, args []string) (any, error)) (withdraw func()) {
+	path := controlSocketPath(name)
+	processCommands.Lock()
+	defer processCommands.Unlock()
+	if processCommands.m[path] == nil {
+		processCommands.m[path] = map[string]processCommand{}
+	}
+	processCommands.m[path][cmd] = processCommand{run: run, timeout: timeout}
+	return func() {
+		processCommands.Lock()
+		defer processCommands.Unlock()
+		delete(processCommands.m[path], cmd)
+		if len(processCommands.m[path]) == 0 {
+			delete(processCommands.m, path)
+		}
+	}
+}
+
+// lookupProcessCommand returns the process command cmd of the control
+// socket at path and the names of all its process commands.
+func lookupProcessCommand(path, cmd string) (processCommand, bool, []string) {
+	processCommands.Lock()
+	defer processCommands.Unlock()
+	var names []string
+	for n := range processCommands.m[path] {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	pc, ok := processCommands.m[path][cmd]
+	return pc, ok, names
+}
+
+// runProcessCommand runs the process command cmd of the process serving
+// name, in this process (the mount's SIGHUP handler reloads this way).
+func runProcessCommand(name, cmd string) (any, error) {
+	pc, ok, _ := lookupProcessCommand(controlSocketPath(name), cmd)
+	if !ok {
+		return nil, fmt.Errorf("this process has no %q command", cmd)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pc.timeout)
+	defer cancel()
+	return pc.run(ctx, nil)
+}
+
+// dispatchProcess answers a request addressed to the process: one reply
+// whose Volume is empty and Type is ProcessType.
+func dispatchProcess(ctx context.Context, path string, req *ControlRequest) ControlReply {
+	pc, ok, names := lookupProcessCommand(path, req.Cmd)
+	if !ok {
+		known := strings.Join(names, ", ")
+		if known == "" {
+			known = "none"
+		}
+		return ControlReply{Error: fmt.Sprintf("the process has no command %q (known: %s)", req.Cmd, known)}
+	}
+	vr := VolumeReply{Type: ProcessType}
+	res, err := pc.run(ctx, req.Args)
+	if err == nil {
+		vr.Result, err = json.Marshal(res)
+	}
+	if err != nil {
+		vr.Error = err.Error()
+	}
+	return ControlReply{Replies: []VolumeReply{vr}}
+}
 
 // controlDir is where the sockets live: /run/loom for root, else a
 // per-user runtime directory.
@@ -137,6 +228,16 @@ func (s *controlServer) handle(c net.Conn) {
 	var reply ControlReply
 	if err := json.NewDecoder(c).Decode(&req); err != nil {
 		reply.Error = fmt.Sprintf("bad request: %v", err)
+	} else if req.Type == ProcessType {
+		timeout := controlTimeout
+		if pc, ok, _ := lookupProcessCommand(s.path, req.Cmd); ok {
+			timeout = pc.timeout
+		}
+		c.SetDeadline(time.Now().Add(timeout + 5*time.Second))
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		reply = dispatchProcess(ctx, s.path, &req)
+		cancel()
+		s.log.Info("control", "type", req.Type, "cmd", req.Cmd, "args", req.Args, "error", firstError(reply))
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), controlTimeout)
 		reply = dispatchControl(ctx, s.graph(), &req)
@@ -189,17 +290,36 @@ func dispatchControl(ctx context.Context, g *xlator.Graph, req *ControlRequest) 
 	return reply
 }
 
+// firstError is the error of reply, or of its first failed answer.
+func firstError(reply ControlReply) string {
+	if reply.Error != "" {
+		return reply.Error
+	}
+	for _, r := range reply.Replies {
+		if r.Error != "" {
+			return r.Error
+		}
+	}
+	return ""
+}
+
 // sendControl sends req to the loom process serving name (a mountpoint)
 // and returns the answers. An error names the socket when no process
 // answers.
 func sendControl(name string, req *ControlRequest) ([]VolumeReply, error) {
+	return sendControlWithin(name, req, controlTimeout+10*time.Second)
+}
+
+// sendControlWithin is sendControl waiting up to wait for the answer (a
+// process command with a longer timeout than controlTimeout).
+func sendControlWithin(name string, req *ControlRequest, wait time.Duration) ([]VolumeReply, error) {
 	path := controlSocketPath(name)
 	c, err := net.DialTimeout("unix", path, 5*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("no loom process answers for %s (control socket %s): %w", name, path, errors.Unwrap(err))
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(controlTimeout + 10*time.Second))
+	c.SetDeadline(time.Now().Add(wait))
 	if err := json.NewEncoder(c).Encode(req); err != nil {
 		return nil, fmt.Errorf("control %s: %w", path, err)
 	}

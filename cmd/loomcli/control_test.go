@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loom-fs/loom/xlator"
 )
@@ -105,5 +106,47 @@ func TestControlSocketRoundTrip(t *testing.T) {
 	status, _, errOut = run(t, "control", name, "bump")
 	if status != exitFail || !strings.Contains(errOut, "loom control: no loom process answers") {
 		t.Fatalf("loom control after close: %d %q", status, errOut)
+	}
+}
+
+// A request of type "process" reaches the command the process registered
+// for that socket, not the graph; unknown ones and withdrawn ones say
+// which the process knows.
+func TestControlProcessCommands(t *testing.T) {
+	g := controlGraph(t)
+	name := filepath.Join(t.TempDir(), "mnt")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := startControl(name, func() *xlator.Graph { return g }, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	withdraw := handleProcessCommand(name, "echo", time.Minute, func(ctx context.Context, args []string) (any, error) {
+		if len(args) == 0 {
+			return nil, errors.New("nothing to echo")
+		}
+		return map[string][]string{"echo": args}, nil
+	})
+	replies, err := sendControl(name, &ControlRequest{Type: ProcessType, Cmd: "echo", Args: []string{"a"}})
+	if err != nil || len(replies) != 1 || replies[0].Type != ProcessType || string(replies[0].Result) != `{"echo":["a"]}` {
+		t.Fatalf("echo: %+v, %v", replies, err)
+	}
+	replies, err = sendControl(name, &ControlRequest{Type: ProcessType, Cmd: "echo"})
+	if err != nil || len(replies) != 1 || replies[0].Error != "nothing to echo" {
+		t.Fatalf("failing echo: %+v, %v", replies, err)
+	}
+	if _, err := sendControl(name, &ControlRequest{Type: ProcessType, Cmd: "bump"}); err == nil || err.Error() != `the process has no command "bump" (known: echo)` {
+		t.Fatalf("unknown process command: %v", err)
+	}
+	if res, err := runProcessCommand(name, "echo"); err == nil {
+		t.Fatalf("in-process echo without arguments: %v", res)
+	}
+	withdraw()
+	if _, err := sendControl(name, &ControlRequest{Type: ProcessType, Cmd: "echo"}); err == nil || !strings.Contains(err.Error(), "(known: none)") {
+		t.Fatalf("withdrawn command: %v", err)
+	}
+	// The graph's translators still answer on the same socket.
+	if replies, err := sendControl(name, &ControlRequest{Volume: "c1", Cmd: "bump"}); err != nil || len(replies) != 1 {
+		t.Fatalf("graph command: %+v, %v", replies, err)
 	}
 }
