@@ -53,7 +53,7 @@ func (h *healer) runFull(ctx context.Context) {
 // subdirectories.
 func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 	r := h.r
-	created, changed, err := r.healEntries(ctx, g, true)
+	created, changed, ents, err := r.healEntriesList(ctx, g, true)
 	if err != nil {
 		r.Log().Warn("full heal: entry heal failed", "gfid", g, "err", err)
 	}
@@ -66,34 +66,35 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 			r.Log().Warn("full heal: heal of a new entry failed", "gfid", g, "err", err)
 		}
 	})
-	src, err := r.pickRead(ctx, xlator.RootCall(), g, nil, tEntry, r.upSet())
-	if err == nil {
-		ents, err := r.listDir(ctx, src, g)
-		if err == nil {
-			for _, e := range ents {
-				h.filesTotal.Add(1)
-				if e.Type == syscall.S_IFREG {
-					h.bytesTotal.Add(int64(e.Stat.Size))
+	if ents == nil {
+		// No source listed it (split-brain, or the entry heal failed):
+		// list the copy reads would use.
+		if src, err := r.pickRead(ctx, xlator.RootCall(), g, nil, tEntry, r.upSet()); err == nil {
+			ents, _ = r.listDir(ctx, src, g)
+		}
+	}
+	for _, e := range ents {
+		h.filesTotal.Add(1)
+		if e.Type == syscall.S_IFREG {
+			h.bytesTotal.Add(int64(e.Stat.Size))
+		}
+		switch {
+		case e.Type == syscall.S_IFDIR:
+			q.push(e.Stat.GFID)
+		case isNew[e.Stat.GFID]:
+		default:
+			if pending, _ := r.pendingOn(ctx, e.Stat.GFID); pending {
+				if _, err := r.healInode(ctx, e.Stat.GFID, false); err != nil {
+					r.Log().Warn("full heal: heal failed", "gfid", e.Stat.GFID, "err", err)
 				}
-				switch {
-				case e.Type == syscall.S_IFDIR:
-					q.push(e.Stat.GFID)
-				case isNew[e.Stat.GFID]:
-				default:
-					if pending, _ := r.pendingOn(ctx, e.Stat.GFID); pending {
-						if _, err := r.healInode(ctx, e.Stat.GFID, false); err != nil {
-							r.Log().Warn("full heal: heal failed", "gfid", e.Stat.GFID, "err", err)
-						}
-					} else if r.timesDiffer(ctx, e.Stat.GFID) {
-						// Times are metadata: copies that differ only
-						// in them get the source's.
-						if _, err := r.healMeta(ctx, e.Stat.GFID, true, r.favoritePolicy(), -1); err != nil {
-							r.Log().Warn("full heal: metadata heal failed", "gfid", e.Stat.GFID, "err", err)
-						}
-					}
-					h.filesDone.Add(1)
+			} else if r.timesDiffer(ctx, e.Stat.GFID) {
+				// Times are metadata: copies that differ only in
+				// them get the source's.
+				if _, err := r.healMeta(ctx, e.Stat.GFID, true, r.favoritePolicy(), -1); err != nil {
+					r.Log().Warn("full heal: metadata heal failed", "gfid", e.Stat.GFID, "err", err)
 				}
 			}
+			h.filesDone.Add(1)
 		}
 	}
 	if _, err := r.healMeta(ctx, g, changed, r.favoritePolicy(), -1); err != nil {

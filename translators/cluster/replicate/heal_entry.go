@@ -16,6 +16,10 @@ type newEntry struct {
 	typ       uint32 // file type bits
 	src, sink int    // the copy it was made from, and where
 	size      uint64 // the source's size when it was listed
+	// fd is a regular file's descriptor on the sink, open for writing
+	// from its create: the heal of its data writes through it (one open
+	// and release fewer). Whoever takes the newEntry releases it.
+	fd *xlator.FD
 }
 
 // healEntries makes the names in directory g the same on every answering
@@ -28,22 +32,30 @@ type newEntry struct {
 // with different GFIDs is replaced on a sink when a source holds it, and
 // is reported as split-brain otherwise.
 func (r *Replicate) healEntries(ctx context.Context, g xlator.GFID, force bool) (created []newEntry, changed bool, err error) {
+	created, changed, _, err = r.healEntriesList(ctx, g, force)
+	return created, changed, err
+}
+
+// healEntriesList is healEntries that also returns the directory's
+// entries as a source for entries listed them (nil when it listed no
+// source): a full crawl walks them without listing the directory again.
+func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bool) (created []newEntry, changed bool, srcList map[string]xlator.DirEntry, err error) {
 	up := r.upSet()
 	held, err := r.acquire(ctx, []lockReq{{entry: true, domain: r.domain, gfid: g}}, append([]bool(nil), up...))
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	defer held.release()
 	p, err := r.plan(ctx, g, tEntry, force, PolicyNone, -1)
 	if err != nil && !errors.Is(err, errSplitBrain) {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	if p == nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	v := decide(p.states, tEntry)
 	if !force && count(v.Sinks) == 0 && !v.SplitBrain && !dirty(p.states, tEntry) {
-		return nil, false, nil
+		return nil, false, nil, nil
 	}
 	lists := make([]map[string]xlator.DirEntry, len(r.kids))
 	for i := range r.kids {
@@ -74,7 +86,7 @@ func (r *Replicate) healEntries(ctx context.Context, g xlator.GFID, force bool) 
 			for j := range r.kids {
 				if e, ok := lists[j][name]; ok && p.ok[j] && v.Sinks[j] {
 					if err := r.removeTree(ctx, j, g, name, e); err != nil {
-						return created, changed, err
+						return created, changed, nil, err
 					}
 					changed = true
 				}
@@ -97,12 +109,12 @@ func (r *Replicate) healEntries(ctx context.Context, g xlator.GFID, force bool) 
 					continue
 				}
 				if err := r.removeTree(ctx, j, g, name, e); err != nil {
-					return created, changed, err
+					return created, changed, nil, err
 				}
 			}
 			ne, err := r.createOn(ctx, j, ref, g, name, re)
 			if err != nil {
-				return created, changed, err
+				return created, changed, nil, err
 			}
 			changed = true
 			if ne != nil {
@@ -113,7 +125,14 @@ func (r *Replicate) healEntries(ctx context.Context, g xlator.GFID, force bool) 
 	if splitNames == 0 {
 		r.clearChangelog(ctx, g, tEntry, p)
 	}
-	return created, changed, nil
+	if hasSource {
+		for i := range r.kids {
+			if p.ok[i] && v.Sources[i] && (srcList == nil || i == r.readChild) {
+				srcList = lists[i]
+			}
+		}
+	}
+	return created, changed, srcList, nil
 }
 
 // listDir returns the entries of directory g on child i, with attributes.
@@ -152,9 +171,13 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 	st := e.Stat
 	loc := &xlator.Loc{Parent: dir, Name: name, GFID: st.GFID}
 	c := &xlator.Call{UID: st.UID, GID: st.GID}
-	if st.Type() == syscall.S_IFREG {
-		if _, _, err := r.kids[j].Lookup(ctx, xlator.RootCall(), nameless(st.GFID), nil); err == nil {
-			_, err := r.kids[j].Link(ctx, xlator.RootCall(), nameless(st.GFID), loc)
+	// A regular file may already exist on j under another name (a hard
+	// link): then it gets this name as a link. The source's link count
+	// says whether to look: with one link there is no other name (and
+	// should the GFID be there after all, after a rename that missed
+	// j, the create fails with EEXIST and the link is made then).
+	if st.Type() == syscall.S_IFREG && st.Nlink != 1 {
+		if done, err := r.linkOn(ctx, j, st.GFID, loc); done {
 			return nil, err
 		}
 	}
@@ -180,7 +203,14 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 	case syscall.S_IFREG:
 		fd := xlator.NewFD(loc, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY, false)
 		if _, err = r.kids[j].Create(ctx, c, fd, st.Mode&0o7777, 0); err == nil {
-			r.kids[j].Release(context.Background(), c, fd)
+			r.healer.progressFiles(1)
+			return &newEntry{gfid: st.GFID, typ: st.Type(), src: src, sink: j, size: st.Size, fd: fd}, nil
+		}
+		if errors.Is(err, syscall.EEXIST) && st.Nlink == 1 {
+			if done, lerr := r.linkOn(ctx, j, st.GFID, loc); done {
+				// The blame just marked stays; the index heals it.
+				return nil, lerr
+			}
 		}
 	case syscall.S_IFLNK:
 		var target string
@@ -196,6 +226,16 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 	}
 	r.healer.progressFiles(1)
 	return &newEntry{gfid: st.GFID, dir: st.Type() == syscall.S_IFDIR, typ: st.Type(), src: src, sink: j, size: st.Size}, nil
+}
+
+// linkOn makes loc on child j a hard link to inode g when j has g;
+// done is false (and nothing was done) when j has no g.
+func (r *Replicate) linkOn(ctx context.Context, j int, g xlator.GFID, loc *xlator.Loc) (done bool, err error) {
+	if _, _, err := r.kids[j].Lookup(ctx, xlator.RootCall(), nameless(g), nil); err != nil {
+		return false, nil
+	}
+	_, err = r.kids[j].Link(ctx, xlator.RootCall(), nameless(g), loc)
+	return true, err
 }
 
 // removeTree removes name from directory dir on child j only, with

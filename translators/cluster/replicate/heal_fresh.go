@@ -41,21 +41,25 @@ func (c *chunkPool) put(b *[]byte) { c.p.Put(b) }
 // SEEK_DATA/SEEK_HOLE), the xattrs, owner, mode and times are set once,
 // and the changelog is cleared once. Anything unexpected (a writer
 // filled a sink, a split-brain, a big file) falls back to healInode.
-func (r *Replicate) healNew(ctx context.Context, g xlator.GFID, typ uint32, src int, sinks []bool, size uint64) error {
-	if size > freshFileMax || !r.heal.data || !r.heal.meta {
-		_, err := r.healInode(ctx, g, false)
+func (r *Replicate) healNew(ctx context.Context, j *freshJob) error {
+	defer j.release()
+	if j.size > freshFileMax || !r.heal.data || !r.heal.meta {
+		j.release()
+		_, err := r.healInode(ctx, j.gfid, false)
 		return err
 	}
-	done, err := r.healNewLocked(ctx, g, typ, src, sinks)
+	done, err := r.healNewLocked(ctx, j)
 	if err != nil || done {
 		return err
 	}
-	_, err = r.healInode(ctx, g, false)
+	j.release()
+	_, err = r.healInode(ctx, j.gfid, false)
 	return err
 }
 
 // healNewLocked is healNew's fast path; false means it did not apply.
-func (r *Replicate) healNewLocked(ctx context.Context, g xlator.GFID, typ uint32, src int, sinks []bool) (bool, error) {
+func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error) {
+	g, typ, src, sinks := j.gfid, j.typ, j.src, j.sinks
 	parts := append([]bool(nil), sinks...)
 	parts[src] = true
 	reg := typ == syscall.S_IFREG
@@ -79,33 +83,56 @@ func (r *Replicate) healNewLocked(ctx context.Context, g xlator.GFID, typ uint32
 	c := xlator.RootCall()
 	st := states[src].Stat
 	if reg {
-		fd := xlator.NewFD(nameless(g), syscall.O_RDWR, false)
-		opened := make([]bool, len(r.kids))
+		// The sinks write through the descriptors their creates
+		// opened; a sink without one, and the source, are opened here.
+		// The source is read with O_NOATIME, so the copy leaves its
+		// times as the lookup under the locks saw them.
+		fds := make([]*xlator.FD, len(r.kids))
+		for i := range r.kids {
+			if sinks[i] && j.fds != nil && j.fds[i] != nil {
+				fds[i] = j.fds[i]
+			}
+		}
+		var opened []int
 		defer func() {
-			for i, o := range opened {
-				if o {
-					r.kids[i].Release(context.Background(), c, fd)
-				}
+			for _, i := range opened {
+				r.kids[i].Release(context.Background(), c, fds[i])
 			}
 		}()
+		noatime := false
 		for i := range r.kids {
-			if !parts[i] {
+			if !parts[i] || fds[i] != nil {
 				continue
 			}
-			if err := r.kids[i].Open(ctx, c, fd); err != nil {
+			flags := uint32(syscall.O_WRONLY)
+			if i == src {
+				flags = syscall.O_RDONLY | syscall.O_NOATIME
+			}
+			fds[i] = xlator.NewFD(nameless(g), flags, false)
+			err := r.kids[i].Open(ctx, c, fds[i])
+			if err != nil && i == src && errors.Is(err, syscall.EPERM) {
+				fds[i] = xlator.NewFD(nameless(g), syscall.O_RDONLY, false)
+				err = r.kids[i].Open(ctx, c, fds[i])
+			} else if err == nil && i == src {
+				noatime = true
+			}
+			if err != nil {
 				return false, err
 			}
-			opened[i] = true
+			opened = append(opened, i)
 		}
-		written, err := r.copyFresh(ctx, fd, src, sinks, st)
+		written, err := r.copyFresh(ctx, fds, src, sinks, st)
 		if err != nil {
 			return false, err
 		}
 		r.healer.progressBytes(written)
 		r.healer.throttle(ctx, written)
-		// Reading may have moved the source's atime: take the times after.
-		if now, err := r.kids[src].Fstat(ctx, c, fd); err == nil {
-			st = now
+		if !noatime {
+			// Reading may have moved the source's atime: take the
+			// times after.
+			if now, err := r.kids[src].Fstat(ctx, c, fds[src]); err == nil {
+				st = now
+			}
 		}
 	}
 	want, err := r.xattrsOf(ctx, src, nameless(g))
@@ -194,7 +221,7 @@ func freshPlanOK(states []replyState, typ uint32, src int, sinks []bool) bool {
 // discard (an empty file has no data where the source has holes), and a
 // final ftruncate where the source ends in a hole. The caller holds the
 // file's whole data lock.
-func (r *Replicate) copyFresh(ctx context.Context, fd *xlator.FD, src int, sinks []bool, st xlator.Stat) (int64, error) {
+func (r *Replicate) copyFresh(ctx context.Context, fds []*xlator.FD, src int, sinks []bool, st xlator.Stat) (int64, error) {
 	c := xlator.RootCall()
 	size := int64(st.Size)
 	bp := r.healer.buffers.get()
@@ -209,25 +236,38 @@ func (r *Replicate) copyFresh(ctx context.Context, fd *xlator.FD, src int, sinks
 		}
 		h := size
 		if !dense {
-			d, err := r.kids[src].Seek(ctx, c, fd, pos, seekData)
+			// SEEK_HOLE first: in a file without holes it is the only
+			// seek (the hole at the end); SEEK_DATA only after a hole.
+			hole, err := r.kids[src].Seek(ctx, c, fds[src], pos, seekHole)
 			switch {
 			case errors.Is(err, syscall.ENXIO):
 				pos = size
 				continue
 			case err != nil:
-				d = pos // no SEEK_DATA: treat all as data
+				hole = size // no SEEK_HOLE: treat all as data
 			}
-			if d >= size {
-				break
+			if hole == pos {
+				d, err := r.kids[src].Seek(ctx, c, fds[src], pos, seekData)
+				switch {
+				case errors.Is(err, syscall.ENXIO):
+					pos = size
+					continue
+				case err != nil:
+					d = pos
+				}
+				if d >= size {
+					break
+				}
+				pos = d
+				if hole, err = r.kids[src].Seek(ctx, c, fds[src], pos, seekHole); err != nil {
+					hole = size
+				}
 			}
-			pos = d
-			if hole, err := r.kids[src].Seek(ctx, c, fd, pos, seekHole); err == nil && hole < size {
-				h = hole
-			}
+			h = min(hole, size)
 		}
 		for pos < h {
 			n := min(int64(len(buf)), h-pos)
-			m, err := readFull(ctx, r.kids[src], fd, buf[:n], pos)
+			m, err := readFull(ctx, r.kids[src], fds[src], buf[:n], pos)
 			if err != nil {
 				return written, err
 			}
@@ -237,7 +277,7 @@ func (r *Replicate) copyFresh(ctx context.Context, fd *xlator.FD, src int, sinks
 			}
 			for i := range r.kids {
 				if sinks[i] {
-					if _, err := r.kids[i].Write(ctx, c, fd, buf[:m], pos); err != nil {
+					if _, err := r.kids[i].Write(ctx, c, fds[i], buf[:m], pos); err != nil {
 						return written, err
 					}
 					written += int64(m)
@@ -254,7 +294,7 @@ func (r *Replicate) copyFresh(ctx context.Context, fd *xlator.FD, src int, sinks
 	if end < size {
 		for i := range r.kids {
 			if sinks[i] {
-				if _, err := r.kids[i].Ftruncate(ctx, c, fd, uint64(size)); err != nil {
+				if _, err := r.kids[i].Ftruncate(ctx, c, fds[i], uint64(size)); err != nil {
 					return written, err
 				}
 			}
@@ -265,11 +305,23 @@ func (r *Replicate) copyFresh(ctx context.Context, fd *xlator.FD, src int, sinks
 
 // freshJob is one inode an entry heal created on one or more sinks.
 type freshJob struct {
+	r     *Replicate
 	gfid  xlator.GFID
 	typ   uint32
 	src   int
 	sinks []bool
 	size  uint64
+	fds   []*xlator.FD // per sink: the create's open descriptor, or nil
+}
+
+// release closes the descriptors the creates left open (once).
+func (j *freshJob) release() {
+	for i, fd := range j.fds {
+		if fd != nil {
+			j.r.kids[i].Release(context.Background(), xlator.RootCall(), fd)
+			j.fds[i] = nil
+		}
+	}
 }
 
 // freshJobs groups what an entry heal created (other than directories)
@@ -285,9 +337,18 @@ func (r *Replicate) freshJobs(created []newEntry) []freshJob {
 		if !ok || jobs[k].src != ne.src {
 			at[ne.gfid] = len(jobs)
 			k = len(jobs)
-			jobs = append(jobs, freshJob{gfid: ne.gfid, typ: ne.typ, src: ne.src, sinks: make([]bool, len(r.kids)), size: ne.size})
+			jobs = append(jobs, freshJob{r: r, gfid: ne.gfid, typ: ne.typ, src: ne.src, sinks: make([]bool, len(r.kids)), size: ne.size})
 		}
 		jobs[k].sinks[ne.sink] = true
+		if ne.fd != nil {
+			if jobs[k].fds == nil {
+				jobs[k].fds = make([]*xlator.FD, len(r.kids))
+			}
+			if old := jobs[k].fds[ne.sink]; old != nil {
+				r.kids[ne.sink].Release(context.Background(), xlator.RootCall(), old)
+			}
+			jobs[k].fds[ne.sink] = ne.fd
+		}
 	}
 	return jobs
 }
@@ -296,16 +357,18 @@ func (r *Replicate) freshJobs(created []newEntry) []freshJob {
 // sharing sem, and returns the first error; done is called after each.
 func (r *Replicate) healFresh(ctx context.Context, jobs []freshJob, sem chan struct{}, done func(g xlator.GFID, err error)) {
 	var wg sync.WaitGroup
-	for _, j := range jobs {
+	for k := range jobs {
+		j := &jobs[k]
 		if ctx.Err() != nil {
-			break
+			j.release() // not healed: the index or a later crawl will
+			continue
 		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			done(j.gfid, r.healNew(ctx, j.gfid, j.typ, j.src, j.sinks, j.size))
+			done(j.gfid, r.healNew(ctx, j))
 		}()
 	}
 	wg.Wait()
