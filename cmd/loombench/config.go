@@ -66,7 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&c.Quick, "quick", false, "smoke run: small sizes and one round (unless -rounds is given)")
 	fs.BoolVar(&c.JSON, "json", false, "print the results as JSON instead of a table")
 	only := fs.String("only", strings.Join(targetNames(), ","), "comma-separated targets to run: "+strings.Join(targetNames(), ","))
-	groups := fs.String("groups", strings.Join(workloadGroups, ","), "comma-separated workload groups: "+strings.Join(workloadGroups, ","))
+	groups := fs.String("groups", strings.Join(defaultGroups, ","), "comma-separated workload groups: "+strings.Join(workloadGroups, ","))
 	fs.DurationVar(&c.Timeout, "timeout", 30*time.Minute, "abort (and clean up) after this long")
 	fs.StringVar(&c.WorkDir, "workdir", os.TempDir(), "parent of the run's private directory")
 	fs.StringVar(&c.LoopbackBin, "loopback-bin", "", "prebuilt go-fuse loopback binary (default: build it)")

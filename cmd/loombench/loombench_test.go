@@ -44,8 +44,8 @@ func TestQuickRun(t *testing.T) {
 	if len(res.Targets) != len(cfg.Only) {
 		t.Fatalf("got %d targets, want %v", len(res.Targets), cfg.Only)
 	}
-	if len(res.Workloads) != len(workloads) {
-		t.Fatalf("got %d workloads, want %d", len(res.Workloads), len(workloads))
+	if want := len(selectWorkloads(cfg.Groups)); len(res.Workloads) != want {
+		t.Fatalf("got %d workloads, want %d", len(res.Workloads), want)
 	}
 	for _, w := range res.Workloads {
 		for _, c := range w.Cells {

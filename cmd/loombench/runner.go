@@ -100,7 +100,7 @@ func run(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writ
 		}
 		for _, g := range cfg.Groups {
 			for _, t := range turnOrder(targets, r) {
-				if failed[t.Name()] != nil {
+				if failed[t.Name()] != nil || !groupOn(g, t.Name()) {
 					continue
 				}
 				if err := ctx.Err(); err != nil {
@@ -157,7 +157,7 @@ func setupTargets(ctx context.Context, env *Env, cfg *Config, res *Results, stde
 	var ok []Target
 	for _, f := range targetFactories {
 		t := f()
-		if !contains(cfg.Only, t.Name()) {
+		if !contains(cfg.Only, t.Name()) || !targetUsed(cfg, t.Name()) {
 			continue
 		}
 		tr := TargetResult{Name: t.Name(), Desc: t.Describe()}
@@ -201,6 +201,9 @@ func runVisit(ctx context.Context, t Target, round int, group string, cfg *Confi
 			return err
 		}
 		rate := amount / elapsed.Seconds()
+		if w.Value {
+			rate = amount
+		}
 		res.add(w.Name, t.Name(), rate)
 		fmt.Fprintf(stderr, "[%4.0fs] round %d/%d  %-13s %-14s %10s %-5s  (monotonic %.6f-%.6f)\n",
 			time.Since(start).Seconds(), round+1, cfg.Rounds, t.Name(), w.Name, formatRate(rate), w.Unit, m0, m1)

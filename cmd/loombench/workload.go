@@ -25,6 +25,9 @@ type Workload struct {
 	Run func(ctx context.Context, v *visit) (float64, error)
 	// Finish runs after the clock stops; nil means nothing to do.
 	Finish func(ctx context.Context, v *visit) error
+	// Value says Run returns the figure itself (a ratio), not an
+	// amount to divide by its time.
+	Value bool
 }
 
 // visit is one target's pass through the workloads in one round.
@@ -49,8 +52,11 @@ var workloads = []Workload{
 	{Name: "small-unlink", Group: "small", Unit: "ops/s", Run: smallUnlink, Finish: smallRmdirs},
 }
 
-// workloadGroups are the valid -groups values.
+// workloadGroups are the valid -groups values (heal.go adds "heal").
 var workloadGroups = []string{"seq", "rand", "small"}
+
+// defaultGroups run when -groups is not given.
+var defaultGroups = []string{"seq", "rand", "small"}
 
 // selectWorkloads keeps the workloads of the named groups, in list order.
 func selectWorkloads(groups []string) []Workload {

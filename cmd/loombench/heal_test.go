@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// TestQuickHeal runs `loombench -quick -groups heal` end to end: a real
+// loom mount of replicate(2) heals the generated tree onto the empty
+// brick (the run checks the healed brick's entries and bytes), every
+// heal row gets a figure, only loom-heal is set up, nothing stays
+// mounted.
+func TestQuickHeal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("loombench needs root (tmpfs, drop_caches, FUSE mounts)")
+	}
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skipf("loombench needs /dev/fuse: %v", err)
+	}
+	work := t.TempDir()
+	args := []string{"-quick", "-json", "-timeout", "4m", "-workdir", work, "-groups", "heal"}
+	cfg, err := parseFlags(args, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
+	defer cancel()
+	var out, log bytes.Buffer
+	runErr := run(ctx, cfg, args, &out, &log)
+	assertNothingMounted(t, work)
+	if runErr != nil {
+		t.Fatalf("run: %v\nlog:\n%s", runErr, log.String())
+	}
+	var res Results
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("decode -json output: %v\n%s", err, out.String())
+	}
+	if len(res.Targets) != 1 || res.Targets[0].Name != healTarget {
+		t.Fatalf("targets %v, want only %s", res.Targets, healTarget)
+	}
+	if len(res.Workloads) != 3 {
+		t.Fatalf("got %d workloads, want the 3 heal rows", len(res.Workloads))
+	}
+	for _, w := range res.Workloads {
+		if c := w.cell(healTarget); c == nil || len(c.Samples) != 1 || c.Median <= 0 {
+			t.Errorf("%s: no figure: %+v", w.Name, c)
+		}
+	}
+}
+
+// The heal group is not a default group, and runs only on loom-heal.
+func TestHealGroupSelection(t *testing.T) {
+	cfg, err := parseFlags(nil, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if targetUsed(cfg, healTarget) {
+		t.Errorf("default groups %v run the heal target", cfg.Groups)
+	}
+	if groupOn(healGroup, "loom") || groupOn("seq", healTarget) || !groupOn(healGroup, healTarget) || !groupOn("seq", "loom") {
+		t.Error("groupOn: the heal group runs on loom-heal only, and loom-heal nothing else")
+	}
+}
