@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -245,15 +246,23 @@ func healFull(ctx context.Context, v *visit) (float64, error) {
 	}
 	h.d = d
 	seen := false // a full heal was seen running, or files healed
+	var failing time.Time
 	for {
 		st, err := healStatus(ctx, t.bin, h.mnt)
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return 0, ctx.Err()
+		case err != nil && failing.IsZero():
+			failing = time.Now()
+		case err != nil && time.Since(failing) > 10*time.Second:
 			return 0, err
+		case err == nil:
+			failing = time.Time{}
 		}
 		if st.FullRunning || st.FilesDone > 0 {
 			seen = true
 		}
-		if seen && !st.FullRunning && st.Pending == 0 && st.Indexed == 0 {
+		if err == nil && seen && !st.FullRunning && st.Pending == 0 && st.Indexed == 0 {
 			break
 		}
 		if time.Since(start) > 10*time.Minute {
@@ -278,10 +287,15 @@ type healStatusReply struct {
 }
 
 // healStatus asks `loom heal --json MNT status` (one replicate volume).
+// On a loaded machine a query now and then fails (healFull retries).
 func healStatus(ctx context.Context, bin, mnt string) (healStatusReply, error) {
 	var st healStatusReply
 	out, err := exec.CommandContext(ctx, bin, "heal", "--json", mnt, "status").Output()
 	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			out = append(out, ee.Stderr...)
+		}
 		return st, fmt.Errorf("loom heal status: %w: %s", err, out)
 	}
 	var r struct {
