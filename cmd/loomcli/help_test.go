@@ -77,6 +77,14 @@ func TestHelpCommandAndFlagH(t *testing.T) {
 	if status != 0 || !strings.Contains(out, "Usage: loom volfile graph [--dot]") {
 		t.Errorf("help volfile graph: status %d:\n%s", status, out)
 	}
+	status, out, _ = run(t, "help", "volfile", "reload")
+	if status != 0 || !strings.Contains(out, "Usage: loom volfile reload MOUNTPOINT") || !strings.Contains(out, "SIGHUP") {
+		t.Errorf("help volfile reload: status %d:\n%s", status, out)
+	}
+	status, out, _ = run(t, "help", "reload")
+	if status != 0 || !strings.Contains(out, "Usage: loom reload MOUNTPOINT") || !strings.Contains(out, `"loom reload MOUNTPOINT" is the same command`) {
+		t.Errorf("help reload (the alias): status %d:\n%s", status, out)
+	}
 	status, out, _ = run(t, "volfile", "check", "-h")
 	if status != 0 || !strings.Contains(out, "Usage: loom volfile check") {
 		t.Errorf("volfile check -h: status %d:\n%s", status, out)
@@ -93,7 +101,9 @@ func TestUnknownNamesGiveOneLine(t *testing.T) {
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"help", "cluster/nothing"}, exitFail, `"cluster/nothing" is neither a command nor a translator type`},
 		{[]string{"help", "volfile", "nope"}, exitFail, `"volfile" has no subcommand "nope"`},
-		{[]string{"volfile"}, exitUsage, "which one? (check, graph, convert)"},
+		{[]string{"volfile"}, exitUsage, "which one? (check, graph, convert, reload)"},
+		{[]string{"volfile", "reload"}, exitUsage, "loom volfile reload: need MOUNTPOINT"},
+		{[]string{"reload", "a", "b"}, exitUsage, "loom volfile reload: need MOUNTPOINT"},
 		{[]string{"volfile", "nope"}, exitUsage, `unknown subcommand "nope"`},
 		{[]string{"version", "extra"}, exitUsage, "takes no arguments"},
 		{[]string{"mount", "--bogus"}, exitUsage, "flag provided but not defined: -bogus"},

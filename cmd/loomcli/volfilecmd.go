@@ -13,11 +13,12 @@ import (
 func init() {
 	Register(&Command{
 		Name:    "volfile",
-		Summary: "check, draw or convert a volfile",
-		Usage:   "loom volfile check|graph|convert [options] FILE",
-		Help: `Works on a volfile without mounting it. A volfile is written in GlusterFS's
-"volume ... end-volume" syntax or in TOML; the syntax is told by the file
-name (.vol or .toml) or else by the first word.`,
+		Summary: "check, draw, convert or reload a volfile",
+		Usage:   "loom volfile check|graph|convert [options] FILE | reload MOUNTPOINT",
+		Help: `check, graph and convert work on a volfile without mounting it; reload
+makes a running mount switch to its changed volfile. A volfile is written
+in GlusterFS's "volume ... end-volume" syntax or in TOML; the syntax is
+told by the file name (.vol or .toml) or else by the first word.`,
 		Subcommands: []*Command{
 			{
 				Name:    "check",
@@ -47,6 +48,7 @@ options. With --dot, prints it in Graphviz's dot language instead
 the one --to names, on standard output. Comments are not carried over.`,
 				Run: runVolfileConvert,
 			},
+			volfileReloadCommand,
 		},
 	})
 }

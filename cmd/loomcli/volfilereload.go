@@ -1,14 +1,11 @@
 package loomcli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,44 +15,54 @@ import (
 	"github.com/loom-fs/loom/xlator"
 )
 
-// Live volfile reload: "loom reload MOUNTPOINT" asks the mount
-// process to read its volfile again, build and start the new graph, and
-// switch the FUSE bridge to its top (fuse.Session.SwitchTop) without
-// unmounting. Open files are reopened on the new graph; the old graph is
-// stopped once nothing uses it. The request travels on a unix socket
-// beside the control socket (".reload.sock" instead of ".sock").
+// Live volfile reload: "loom volfile reload MOUNTPOINT" (or its alias
+// "loom reload", or SIGHUP to the mount process, as GlusterFS does) asks
+// the mount process to read its volfile again, build and start the new
+// graph, and switch the FUSE bridge to its top (fuse.Session.SwitchTop)
+// without unmounting. Open files are reopened on the new graph; the old
+// graph is stopped once nothing uses it. The request travels on the
+// mount's control socket as {"type":"process","cmd":"reload"}.
 
-func init() {
-	Register(&Command{
-		Name:    "reload",
-		Summary: "switch a running mount to its changed volfile without unmounting",
-		Usage:   "loom reload MOUNTPOINT",
-		Help: `Asks the loom process serving MOUNTPOINT to read its volfile again (the
+// reloadHelp is the help text of the reload command and its alias.
+const reloadHelp = `Asks the loom process serving MOUNTPOINT to read its volfile again (the
 file given to loom mount -f), build and start the new graph, wait for it
 to come up, and switch the mount to it. Nothing is unmounted: files open
 during the switch are reopened on the new graph by their GFID and keep
 working; the old graph is stopped once no request and no open file uses
 it. Use it to add a brick to a distribute volume (then "loom rebalance
 MOUNTPOINT start"), to remove a drained one, or to change options.
+SIGHUP to the mount process does the same (the answer goes to its log).
 
 Prints "MOUNTPOINT: switched to top VOLUME (N volumes)" or the error (a
 volfile error with its file:line; the old graph keeps serving). POSIX
 locks held on the old graph are not carried over, and a volfile that
-also starts a protocol/server cannot be reloaded (its port is taken).`,
-		Run: runVolfileReload,
-	})
+also starts a protocol/server cannot be reloaded (its port is taken).
+"loom reload MOUNTPOINT" is the same command.`
+
+// volfileReloadCommand is "loom volfile reload" (listed with the other
+// volfile subcommands in volfilecmd.go).
+var volfileReloadCommand = &Command{
+	Name:    "reload",
+	Summary: "switch a running mount to its changed volfile without unmounting",
+	Usage:   "loom volfile reload MOUNTPOINT",
+	Help:    reloadHelp,
+	Run:     runVolfileReload,
 }
 
-// reloadSocketPath is where the mount at name listens for reloads.
-func reloadSocketPath(name string) string {
-	return strings.TrimSuffix(controlSocketPath(name), ".sock") + ".reload.sock"
+func init() {
+	Register(&Command{
+		Name:    "reload",
+		Summary: "the same as loom volfile reload",
+		Usage:   "loom reload MOUNTPOINT",
+		Help:    reloadHelp,
+		Run:     runVolfileReload,
+	})
 }
 
 // reloadReply is the mount process's answer.
 type reloadReply struct {
 	Top     string `json:"top,omitempty"`
 	Volumes int    `json:"volumes,omitempty"`
-	Error   string `json:"error,omitempty"`
 }
 
 // reloadTimeout bounds a reload request (building and bringing up the
@@ -64,26 +71,23 @@ const reloadTimeout = 2 * time.Minute
 
 func runVolfileReload(ctx context.Context, env *Env, args []string) int {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintf(env.Stderr, "%s reload: need MOUNTPOINT (see %s help reload)\n", env.Prog, env.Prog)
+		fmt.Fprintf(env.Stderr, "%s volfile reload: need MOUNTPOINT (see %s help volfile reload)\n", env.Prog, env.Prog)
 		return exitUsage
 	}
 	mp := args[0]
-	path := reloadSocketPath(mp)
-	c, err := net.DialTimeout("unix", path, 5*time.Second)
+	replies, err := sendControlWithin(mp, &ControlRequest{Type: ProcessType, Cmd: "reload"}, reloadTimeout+10*time.Second)
 	if err != nil {
-		return env.failf("reload", "no loom mount answers for %s (socket %s): %v", mp, path, errors.Unwrap(err))
+		return env.failf("volfile reload", "%s: %v", mp, err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(reloadTimeout + 5*time.Second))
-	if _, err := fmt.Fprintln(c, "reload"); err != nil {
-		return env.failf("reload", "%s: %v", mp, err)
+	if len(replies) != 1 {
+		return env.failf("volfile reload", "%s: %d answers, want one", mp, len(replies))
+	}
+	if replies[0].Error != "" {
+		return env.failf("volfile reload", "%s: %s", mp, replies[0].Error)
 	}
 	var r reloadReply
-	if err := json.NewDecoder(c).Decode(&r); err != nil {
-		return env.failf("reload", "%s: reading the answer: %v", mp, err)
-	}
-	if r.Error != "" {
-		return env.failf("reload", "%s: %s", mp, r.Error)
+	if err := json.Unmarshal(replies[0].Result, &r); err != nil {
+		return env.failf("volfile reload", "%s: reading the answer: %v", mp, err)
 	}
 	fmt.Fprintf(env.Stdout, "%s: switched to top %s (%d volumes)\n", mp, r.Top, r.Volumes)
 	return exitOK
@@ -91,24 +95,26 @@ func runVolfileReload(ctx context.Context, env *Env, args []string) int {
 
 // liveGraph is the graph a mount serves, replaced on reload.
 type liveGraph struct {
-	cur     *xlator.Graph
-	sess    *fuse.Session
-	mf      *mountFlags
-	volfile string
-	log     *slog.Logger
-	ln      net.Listener
-	path    string
+	cur      *xlator.Graph
+	sess     *fuse.Session
+	mf       *mountFlags
+	volfile  string
+	log      *slog.Logger
+	withdraw func() // removes the reload command from the control socket
+
+	reloading sync.Mutex // one reload at a time
 
 	mu      sync.Mutex
 	retired map[xlator.Translator]*xlator.Graph
 	ended   bool
 }
 
-// liveGraphs makes the mount reloadable: it listens for "loom reload", switches sess to each new graph and stores it in *g (which
-// serve stops at the end), stops replaced graphs once idle, and returns
-// the getter of the current graph for the control socket. If the reload
-// socket cannot be made, the mount still works; the getter then always
-// returns *g.
+// liveGraphs makes the mount reloadable: it answers the process command
+// "reload" on the mount's control socket (loom volfile reload, and
+// SIGHUP through the stopper), switches sess to each new graph and stores
+// it in *g (which serve stops at the end), stops replaced graphs once
+// idle, and returns the getter of the current graph for the control
+// socket.
 func liveGraphs(g **xlator.Graph, sess *fuse.Session, mf *mountFlags, mountpoint string, log *slog.Logger) func() *xlator.Graph {
 	abs, err := filepath.Abs(mf.volfile)
 	if err != nil {
@@ -120,21 +126,12 @@ func liveGraphs(g **xlator.Graph, sess *fuse.Session, mf *mountFlags, mountpoint
 		defer lg.mu.Unlock()
 		return *g
 	}
-	lg.path = reloadSocketPath(mountpoint)
-	os.Remove(lg.path)
-	ln, err := net.Listen("unix", lg.path)
-	if err == nil {
-		err = os.Chmod(lg.path, 0o600)
-	}
-	if err != nil {
-		log.Warn("no reload socket: loom reload will not reach this mount", "err", err)
-		if ln != nil {
-			ln.Close()
+	lg.withdraw = handleProcessCommand(mountpoint, "reload", reloadTimeout, func(ctx context.Context, args []string) (any, error) {
+		if len(args) != 0 {
+			return nil, fmt.Errorf("reload takes no arguments")
 		}
-		return getter
-	}
-	lg.ln = ln
-	go lg.serve(g)
+		return lg.reload(g)
+	})
 	go lg.stopRetired()
 	go func() {
 		sess.Wait()
@@ -143,49 +140,30 @@ func liveGraphs(g **xlator.Graph, sess *fuse.Session, mf *mountFlags, mountpoint
 	return getter
 }
 
-// serve answers reload requests until the listener closes.
-func (lg *liveGraph) serve(g **xlator.Graph) {
-	for {
-		c, err := lg.ln.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(reloadTimeout + 5*time.Second))
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			var r reloadReply
-			if strings.TrimSpace(line) != "reload" {
-				r.Error = fmt.Sprintf("unknown request %q", strings.TrimSpace(line))
-			} else {
-				r = lg.reload(g)
-			}
-			json.NewEncoder(c).Encode(&r)
-		}()
-	}
-}
-
-// reload builds, starts and switches to the volfile's new graph.
-func (lg *liveGraph) reload(g **xlator.Graph) reloadReply {
+// reload builds, starts and switches to the volfile's new graph, one
+// reload at a time.
+func (lg *liveGraph) reload(g **xlator.Graph) (reloadReply, error) {
+	lg.reloading.Lock()
+	defer lg.reloading.Unlock()
 	lg.mu.Lock()
 	ended := lg.ended
 	lg.mu.Unlock()
 	if ended {
-		return reloadReply{Error: "the mount is ending"}
+		return reloadReply{}, errors.New("the mount is ending")
 	}
 	lg.log.Info("reloading the volfile", "volfile", lg.volfile)
 	specs, top, err := loadVolfile(lg.volfile, lg.mf.volumeName)
 	if err != nil {
-		return reloadReply{Error: err.Error()}
+		return reloadReply{}, err
 	}
 	ng, err := xlator.Build(specs, xlator.BuildOptions{Top: lg.mf.volumeName, Log: lg.log})
 	if err != nil {
-		return reloadReply{Error: err.Error()}
+		return reloadReply{}, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
 	defer cancel()
 	if err := ng.Start(ctx); err != nil {
-		return reloadReply{Error: err.Error()}
+		return reloadReply{}, err
 	}
 	upTimeout := lg.mf.upTimeout
 	if upTimeout <= 0 {
@@ -196,24 +174,24 @@ func (lg *liveGraph) reload(g **xlator.Graph) reloadReply {
 	upCancel()
 	if err != nil {
 		ng.Stop()
-		return reloadReply{Error: fmt.Sprintf("the new graph did not come up: %v", err)}
+		return reloadReply{}, fmt.Errorf("the new graph did not come up: %v", err)
 	}
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
 	if lg.ended {
 		ng.Stop()
-		return reloadReply{Error: "the mount is ending"}
+		return reloadReply{}, errors.New("the mount is ending")
 	}
 	old := *g
 	lg.retired[old.Top()] = old
 	if err := lg.sess.SwitchTop(ng.Top()); err != nil {
 		delete(lg.retired, old.Top())
 		ng.Stop()
-		return reloadReply{Error: err.Error()}
+		return reloadReply{}, err
 	}
 	*g = ng
 	lg.log.Info("switched to the reloaded graph; the old one stops once idle", "top", top, "volumes", len(ng.Translators()))
-	return reloadReply{Top: top, Volumes: len(ng.Translators())}
+	return reloadReply{Top: top, Volumes: len(ng.Translators())}, nil
 }
 
 // stopRetired stops each replaced graph once the bridge no longer uses it.
@@ -232,11 +210,10 @@ func (lg *liveGraph) stopRetired() {
 	}
 }
 
-// end closes the reload socket and stops replaced graphs still waiting to
-// become idle (the mount is gone); serve stops the current one.
+// end withdraws the reload command and stops replaced graphs still
+// waiting to become idle (the mount is gone); serve stops the current one.
 func (lg *liveGraph) end() {
-	lg.ln.Close()
-	os.Remove(lg.path)
+	lg.withdraw()
 	lg.mu.Lock()
 	lg.ended = true
 	var left []*xlator.Graph
