@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -94,10 +95,12 @@ func dataOn(t *testing.T, bricks []string, rel string) (perBrick []int, where ma
 }
 
 // TestDistributeReloadAndRebalance grows a mounted volume: a third brick
-// is added to the volfile and "loom reload" switches the live mount to
-// it; files stay, a handle opened before keeps working, and "loom
-// rebalance start" moves a share of the files to the new brick, each
-// file ending on exactly one brick with its contents.
+// is added to the volfile and "loom volfile reload" switches the live
+// mount to it; files stay, a handle opened before keeps working, and
+// "loom rebalance start" moves a share of the files to the new brick,
+// each file ending on exactly one brick with its contents. SIGHUP to the
+// mount process then reloads again instead of unmounting, and so does the
+// alias "loom reload".
 func TestDistributeReloadAndRebalance(t *testing.T) {
 	bricks := distBricks(t, 3)
 	m := mountLoomWith(t, distVolfile(bricks[:2]), mountConfig{deadline: 3 * time.Minute})
@@ -127,8 +130,8 @@ func TestDistributeReloadAndRebalance(t *testing.T) {
 	if err := os.WriteFile(m.Volfile, []byte(distVolfile(bricks)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := runLoom(t, "reload", m.Dir); r.code != 0 || !strings.Contains(r.stdout, "switched to top dht") {
-		t.Fatalf("loom reload: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	if r := runLoom(t, "volfile", "reload", m.Dir); r.code != 0 || !strings.Contains(r.stdout, "switched to top dht") {
+		t.Fatalf("loom volfile reload: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 	m.guard(t, time.Minute, "use the mount after the reload", func() {
 		if _, err := held.WriteString("after reload"); err != nil {
@@ -194,6 +197,32 @@ func TestDistributeReloadAndRebalance(t *testing.T) {
 		t.Errorf("rebalance migrated %d of %d files (%.0f%%), the new brick holds %d; want about a third, all to the new brick",
 			st.Migrated, len(want), frac*100, perBrick[2])
 	}
+	// SIGHUP reloads the volfile (as GlusterFS does) and the mount goes
+	// on; "loom reload" is the same as "loom volfile reload".
+	if err := syscall.Kill(m.Pid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if out, _ := os.ReadFile(m.Output); strings.Contains(string(out), "SIGHUP: reloaded") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload a minute after SIGHUP:\n%s", tail(m.Output, 20))
+		}
+	}
+	if r := runLoom(t, "reload", m.Dir); r.code != 0 || !strings.Contains(r.stdout, "switched to top dht") {
+		t.Fatalf("loom reload: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	m.guard(t, time.Minute, "use the mount after SIGHUP", func() {
+		if !isMounted(m.Dir) {
+			t.Fatal("SIGHUP unmounted the volume")
+		}
+		for name, data := range want {
+			if got, err := os.ReadFile(m.Path("d", name)); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("%s after SIGHUP: %d bytes, %v", name, len(got), err)
+			}
+		}
+	})
 }
 
 // distReplicaClientVolfile is distributed-replicate 2x2 over four loom
