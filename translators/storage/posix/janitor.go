@@ -19,8 +19,9 @@ const janitorQueueMax = 1 << 16
 const janitorDelay = 20 * time.Millisecond
 
 // dirtyMarker is the file in .loom that says a process has the brick
-// open. Present when a brick opens, it means the last process did not
-// close it cleanly (a crash, kill -9), so orphan handles may be left: the
+// open (each open brick holds a shared flock on it). Present but held by
+// no one when a brick opens, it means the last process did not close the
+// brick cleanly (a crash, kill -9), so orphan handles may be left: the
 // janitor then crawls the whole index once.
 const dirtyMarker = "open"
 
@@ -341,23 +342,56 @@ func isHex(s string) bool {
 	return true
 }
 
-// markOpen creates the dirty marker; it reports whether one was there
-// already (the last process did not close the brick cleanly).
-func (p *Posix) markOpen() (wasOpen bool, err error) {
-	fd, err := unix.Openat(p.rootFd, metaDir+"/"+dirtyMarker, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	if err == syscall.EEXIST {
-		return true, nil
+// markOpen opens the marker .loom/open, creating it if needed, and
+// holds a shared flock on it for as long as the brick is open. It
+// reports unclean when the marker was there with no holder: the last
+// process to serve the brick did not close it (a crash, kill -9). A
+// marker held by another live brick on the same directory (the old graph
+// during a volfile reload) is not a crash: that brick's janitor deals
+// with its own orphans.
+func (p *Posix) markOpen() (unclean bool, err error) {
+	rel := metaDir + "/" + dirtyMarker
+	for try := 0; ; try++ {
+		fd, err := unix.Openat(p.rootFd, rel, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		existed := err == syscall.EEXIST
+		if existed {
+			fd, err = unix.Openat(p.rootFd, rel, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		}
+		if err == syscall.ENOENT && try < 8 {
+			continue // removed by a brick closing just now
+		}
+		if err != nil {
+			return false, err
+		}
+		unclean = existed && unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil
+		if err := unix.Flock(fd, unix.LOCK_SH); err != nil {
+			unix.Close(fd)
+			return false, err
+		}
+		// A brick closing may have removed the marker between our open
+		// and our lock: then hold the new one instead.
+		var a, b unix.Stat_t
+		if unix.Fstat(fd, &a) == nil && unix.Fstatat(p.rootFd, rel, &b, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+			a.Ino == b.Ino && a.Dev == b.Dev || try >= 8 {
+			p.markFd = fd
+			return unclean, nil
+		}
+		unix.Close(fd)
 	}
-	if err != nil {
-		return false, err
-	}
-	unix.Close(fd)
-	return false, nil
 }
 
-// markClosed removes the dirty marker once the janitor has finished.
+// markClosed is called once the janitor has finished: the last brick
+// holding the marker removes it (under an exclusive flock, so no other
+// holder is left), and the descriptor is closed.
 func (p *Posix) markClosed() {
-	if err := unix.Unlinkat(p.rootFd, metaDir+"/"+dirtyMarker, 0); err != nil && err != syscall.ENOENT {
-		p.Log().Warn("removing the brick's open marker", "err", err)
+	if p.markFd < 0 {
+		return
 	}
+	if unix.Flock(p.markFd, unix.LOCK_EX|unix.LOCK_NB) == nil {
+		if err := unix.Unlinkat(p.rootFd, metaDir+"/"+dirtyMarker, 0); err != nil && err != syscall.ENOENT {
+			p.Log().Warn("removing the brick's open marker", "err", err)
+		}
+	}
+	unix.Close(p.markFd)
+	p.markFd = -1
 }

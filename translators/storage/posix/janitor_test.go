@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/loom-fs/loom/xlator"
+	"golang.org/x/sys/unix"
 )
 
 // An unlink told the file's GFID leaves the handle to the janitor; until
@@ -86,8 +87,9 @@ func TestOrphanHandlesCleanedAfterCrash(t *testing.T) {
 	if !handleExists(dir, f.GFID) {
 		t.Fatal("setup: handle missing")
 	}
-	// p is still open, so its marker says "not closed": the next brick
-	// on dir behaves as after a crash.
+	// The process dies: its flock on the marker goes, the marker stays.
+	unix.Close(p.markFd)
+	p.markFd = -1
 	q := newBrickAt(t, dir)
 	q.janitor.drain()
 	if handleExists(dir, f.GFID) {
@@ -95,6 +97,29 @@ func TestOrphanHandlesCleanedAfterCrash(t *testing.T) {
 	}
 	if !handleExists(dir, keep.GFID) || !handleExists(dir, xlator.RootGFID) {
 		t.Fatal("live handles removed by the crawl")
+	}
+}
+
+// Two bricks on one directory (a volfile reload builds the new graph
+// before stopping the old): neither takes the other for a crash, and the
+// marker goes with the last.
+func TestOpenMarkerShared(t *testing.T) {
+	dir := t.TempDir()
+	p := newBrickAt(t, dir)
+	f := createFile(t, p, "/f", nil)
+	ok(t, os.Remove(dir+"/f")) // an orphan only a crawl would find
+	q := newBrickAt(t, dir)
+	q.janitor.drain()
+	if !handleExists(dir, f.GFID) {
+		t.Fatal("the second brick crawled the index as after a crash")
+	}
+	ok(t, p.Fini())
+	if _, err := os.Stat(dir + "/.loom/" + dirtyMarker); err != nil {
+		t.Fatalf("marker removed while a brick still has it: %v", err)
+	}
+	ok(t, q.Fini())
+	if _, err := os.Stat(dir + "/.loom/" + dirtyMarker); !os.IsNotExist(err) {
+		t.Fatalf("marker after the last Fini: %v", err)
 	}
 }
 

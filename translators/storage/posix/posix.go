@@ -49,6 +49,7 @@ type Posix struct {
 
 	dir     string // the brick directory, for messages
 	rootFd  int    // O_PATH descriptor of the brick root
+	markFd  int    // the open marker .loom/open, flocked shared (see markOpen)
 	metaFd  int    // O_PATH descriptor of <brick>/.loom/handles
 	ns      string // "trusted" or "user"
 	gfidKey string // ns + ".loom.gfid"
@@ -77,7 +78,7 @@ type Posix struct {
 // handle index.
 func New(cfg *xlator.Config) (xlator.Translator, error) {
 	dir := cfg.Options.String(optDirectory)
-	p := &Posix{Leaf: xlator.NewLeaf(cfg), dir: dir, rootFd: -1, metaFd: -1}
+	p := &Posix{Leaf: xlator.NewLeaf(cfg), dir: dir, rootFd: -1, metaFd: -1, markFd: -1}
 	p.isRoot = os.Geteuid() == 0
 	switch ns := cfg.Options.String(optNamespace); ns {
 	case "auto":
@@ -95,15 +96,15 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		return nil, err
 	}
 	p.opens.init()
-	wasOpen, err := p.markOpen()
+	unclean, err := p.markOpen()
 	if err != nil {
 		p.closeFds()
 		return nil, fmt.Errorf("brick %s: %s/%s: %w", dir, metaDir, dirtyMarker, err)
 	}
-	if wasOpen {
+	if unclean {
 		p.Log().Info("brick was not closed cleanly: checking the handle index for orphans")
 	}
-	p.startJanitor(wasOpen)
+	p.startJanitor(unclean)
 	return p, nil
 }
 
@@ -145,9 +146,7 @@ func (p *Posix) Start(ctx context.Context) error {
 // closes its descriptors.
 func (p *Posix) Fini() error {
 	p.janitor.stop()
-	if p.rootFd >= 0 {
-		p.markClosed()
-	}
+	p.markClosed()
 	p.closeFds()
 	return nil
 }
