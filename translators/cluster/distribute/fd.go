@@ -15,6 +15,14 @@ type fdState struct {
 	sub int // file: where it is open
 
 	opened []bool // directory: open on these children
+
+	// listed remembers, for one listing pass of a directory, the GFIDs
+	// of files listed from a child that may not keep them (see
+	// mayMoveAway), and that child: a file that a migration moves on
+	// while the listing goes on is then not listed again from its new
+	// child.
+	listedMu sync.Mutex
+	listed   map[xlator.GFID]int
 }
 
 // fdOf returns the state distribute keeps in fd, or nil.

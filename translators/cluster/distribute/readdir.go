@@ -64,7 +64,11 @@ func (d *Distribute) Fsyncdir(ctx context.Context, c *xlator.Call, fd *xlator.FD
 // Readdir lists the children one after the other: "." and "..", and
 // directories, only from the first child the directory is open on;
 // files from every child; link files never. Each entry's cookie encodes
-// its child (see EncodeCookie).
+// its child (see EncodeCookie). A file that a rebalance migrates from an
+// earlier child to a later one between two pages of one listing pass
+// (from offset 0) is listed once: its GFID is remembered when it is
+// listed from a child that may not keep it (mayMoveAway) and skipped on
+// any other child.
 func (d *Distribute) Readdir(ctx context.Context, c *xlator.Call, fd *xlator.FD, off uint64, size int, plus bool) ([]xlator.DirEntry, error) {
 	s := d.fdOf(fd)
 	if s == nil {
@@ -79,6 +83,13 @@ func (d *Distribute) Readdir(ctx context.Context, c *xlator.Call, fd *xlator.FD,
 			return nil, syscall.EINVAL
 		}
 	}
+	s.listedMu.Lock()
+	defer s.listedMu.Unlock()
+	if off == 0 {
+		s.listed = nil // a new listing pass
+	}
+	lay, _ := d.layouts.get(fd.GFID())
+	rebalancing := d.reb.running()
 	first := -1
 	for i, o := range s.opened {
 		if o {
@@ -105,6 +116,17 @@ func (d *Distribute) Readdir(ctx context.Context, c *xlator.Call, fd *xlator.FD,
 			if !keepEntry(&e, sub == first) {
 				continue
 			}
+			if e.HasStat && e.Type != syscall.S_IFDIR {
+				if was, seen := s.listed[e.Stat.GFID]; seen && was != sub {
+					continue // listed from its old child earlier in this pass
+				}
+				if mayMoveAway(lay, e.Name, sub, rebalancing) {
+					if s.listed == nil {
+						s.listed = map[xlator.GFID]int{}
+					}
+					s.listed[e.Stat.GFID] = sub
+				}
+			}
 			if cookie, ok := EncodeCookie(sub, n, e.Off); ok {
 				e.Off = cookie
 			} else {
@@ -123,6 +145,20 @@ func (d *Distribute) Readdir(ctx context.Context, c *xlator.Call, fd *xlator.FD,
 		}
 	}
 	return nil, nil
+}
+
+// mayMoveAway reports whether a file named name, listed from child sub
+// of a directory whose cached layout is lay, may be migrated to another
+// child while the listing goes on: when a rebalance runs in this
+// process, when the layout is unknown or not committed, or when the
+// name hashes elsewhere. Only such files are remembered for the
+// listing's duplicate check, so a settled directory costs no memory.
+func mayMoveAway(lay Layout, name string, sub int, rebalancing bool) bool {
+	if rebalancing || len(lay) == 0 || !lay.Committed() {
+		return true
+	}
+	h, err := lay.Search(Hash(name))
+	return err != nil || h != sub
 }
 
 // keepEntry decides whether a child's entry is listed: dots and

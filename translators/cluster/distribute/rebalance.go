@@ -137,6 +137,13 @@ func (r *rebalancer) start(mode string, skipDirs int64, last string, resumed boo
 	return nil
 }
 
+// running reports whether a fix-layout or rebalance is running.
+func (r *rebalancer) running() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state == StateRunning
+}
+
 // stopRun cancels a running rebalance and waits for it; its checkpoint
 // stays, so start continues where it stopped.
 func (r *rebalancer) stopRun() {

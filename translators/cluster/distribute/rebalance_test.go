@@ -312,3 +312,74 @@ func TestControlUnknown(t *testing.T) {
 	}
 	_ = xlator.RootCall
 }
+
+// A listing paged while rebalance moves files from the brick it has
+// already listed to the one it lists next shows each file once.
+func TestReaddirDuringMigrationListsOnce(t *testing.T) {
+	dirs := []string{t.TempDir(), t.TempDir()}
+	var want map[string][]byte
+	{
+		v := newVolume(t, opts{n: 1, dirs: dirs[:1]})
+		want = populate(t, newClient(t, v.top), 1, 40)
+		v.g.Stop()
+	}
+	v := newVolume(t, opts{n: 2, dirs: dirs})
+	f := newClient(t, v.top)
+	loc, _, err := f.resolve("/d0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := xlator.NewFD(loc, unix.O_RDONLY, true)
+	if err := v.top.Opendir(f.ctx, f.c, fd); err != nil {
+		t.Fatal(err)
+	}
+	defer v.top.Releasedir(f.ctx, f.c, fd)
+	seen := map[string]int{}
+	page := func(off uint64) ([]xlator.DirEntry, uint64) {
+		ents, err := v.top.Readdir(f.ctx, f.c, fd, off, 64<<10, true)
+		if err != nil {
+			t.Fatalf("readdir at %d: %v", off, err)
+		}
+		for _, e := range ents {
+			if e.Name != "." && e.Name != ".." {
+				seen[e.Name]++
+			}
+			off = e.Off
+		}
+		return ents, off
+	}
+	// The first page is the first brick's whole listing: every file.
+	_, off := page(0)
+	if len(seen) != len(want) {
+		t.Fatalf("first page lists %d files, want %d", len(seen), len(want))
+	}
+	st := runRebalance(t, v.top, "start")
+	if st.State != distribute.StateCompleted || st.Migrated == 0 {
+		t.Fatalf("rebalance: %+v", st)
+	}
+	for {
+		ents, next := page(off)
+		if len(ents) == 0 {
+			break
+		}
+		off = next
+	}
+	for name, n := range seen {
+		if n != 1 {
+			t.Errorf("%s listed %d times in one pass (%d files migrated meanwhile)", name, n, st.Migrated)
+		}
+	}
+	// A new pass from offset 0 lists every file, once, from where it is now.
+	clear(seen)
+	for ents, off := page(0); len(ents) > 0; {
+		ents, off = page(off)
+	}
+	if len(seen) != len(want) {
+		t.Errorf("a new pass lists %d files, want %d", len(seen), len(want))
+	}
+	for name, n := range seen {
+		if n != 1 {
+			t.Errorf("%s listed %d times in the new pass", name, n)
+		}
+	}
+}
