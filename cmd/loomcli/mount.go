@@ -19,7 +19,9 @@ func init() {
 its top volume is up and mounts it on MOUNTPOINT. Without -N the mount runs
 as a background daemon: loom returns once the mount is ready (exit 0), or
 prints why it failed (exit 1). The mount ends with "umount MOUNTPOINT",
-"fusermount3 -u MOUNTPOINT", or SIGINT/SIGTERM to the loom process.
+"fusermount3 -u MOUNTPOINT", or SIGINT/SIGTERM to the loom process;
+SIGHUP (or "loom volfile reload MOUNTPOINT") switches the mount to its
+changed volfile without unmounting.
 
 Run as root, the mount serves every local user and the kernel checks each
 caller's permissions (allow_other and default_permissions are on);
