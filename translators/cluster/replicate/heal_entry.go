@@ -208,7 +208,14 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 		}
 		if errors.Is(err, syscall.EEXIST) && st.Nlink == 1 {
 			if done, lerr := r.linkOn(ctx, j, st.GFID, loc); done {
-				// The blame just marked stays; the index heals it.
+				// The blame just marked stays, so the inode must be
+				// healed: queue it now. The bricks' indexes record it,
+				// but they are read only on child-up, on "index" and
+				// every indexEvery; an inode healed (and its records
+				// dropped) just before this link would otherwise wait
+				// that long, the sink's old copy served nowhere but
+				// counted as pending.
+				r.healer.remember(st.GFID, nil)
 				return nil, lerr
 			}
 		}
