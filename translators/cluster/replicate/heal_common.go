@@ -97,7 +97,7 @@ func (r *Replicate) clearChangelog(ctx context.Context, g xlator.GFID, typ int, 
 				x[r.pendingKeys[j]] = c.encode()
 			}
 		}
-		if d := now[i].Dirty[typ]; d > 0 {
+		if d := now[i].Dirty[typ]; d != 0 { // to exactly zero, negative counts too
 			var c counters
 			c[typ] = -d
 			x[dirtyKey] = c.encode()

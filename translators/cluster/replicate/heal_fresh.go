@@ -173,8 +173,8 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 				}
 			}
 		}
-		if d := states[i].Dirty; d[tData] > 0 || d[tMeta] > 0 {
-			x[dirtyKey] = counters{-max(d[tData], 0), -max(d[tMeta], 0), 0}.encode()
+		if d := states[i].Dirty; d[tData] != 0 || d[tMeta] != 0 {
+			x[dirtyKey] = counters{-d[tData], -d[tMeta], 0}.encode() // to exactly zero
 		}
 		if _, err := r.kids[i].Xattrop(ctx, c, nameless(g), xlator.AddArray32, r.withAllKeys(x)); err != nil {
 			r.Log().Warn("clearing the changelog after a heal failed", "gfid", g, "child", r.kids[i].Name(), "err", err)

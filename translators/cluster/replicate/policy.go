@@ -97,7 +97,10 @@ func mismatch(states []replyState) bool {
 // of type typ recorded.
 func dirty(states []replyState, typ int) bool {
 	for i := range states {
-		if states[i].OK && states[i].Dirty[typ] > 0 {
+		// A negative count is as unfinished as a positive one: a
+		// post-op that landed on an inode an entry heal had just
+		// replaced leaves -1 there, and only a heal zeroes it.
+		if states[i].OK && states[i].Dirty[typ] != 0 {
 			return true
 		}
 	}

@@ -166,3 +166,22 @@ func TestCountersRoundTrip(t *testing.T) {
 		t.Errorf("short value: %v", got)
 	}
 }
+
+// A dirty count left negative (a post-op that landed on an inode an entry
+// heal had just replaced) still needs a heal; zero does not.
+func TestDirtyCountsAnyNonZero(t *testing.T) {
+	for _, c := range []struct {
+		dirty counters
+		want  bool
+	}{
+		{counters{0, 0, 0}, false},
+		{counters{1, 0, 0}, true},
+		{counters{-1, 0, 0}, true},
+		{counters{0, -1, 0}, false}, // another type's count
+	} {
+		states := []replyState{{OK: true, Dirty: c.dirty}, {OK: true}}
+		if got := dirty(states, tData); got != c.want {
+			t.Errorf("dirty(%v) = %v, want %v", c.dirty, got, c.want)
+		}
+	}
+}
