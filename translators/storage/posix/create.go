@@ -2,6 +2,7 @@ package posix
 
 import (
 	"context"
+	"sync"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
@@ -55,26 +56,35 @@ func (p *Posix) newGFID(loc *xlator.Loc, dir bool) (xlator.GFID, error) {
 // finishNew gives a just-created entry its GFID, handle and owner, and
 // returns its attributes. ufd is the entry's open descriptor (Create), or
 // -1: with one, the GFID is set and the attributes read on it, without
-// looking the name up again. On failure it removes the entry again.
-func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32, ufd int) (st xlator.Stat, err error) {
+// looking the name up again. held is the name's lock (see nameLocks),
+// which the caller took before creating the entry: finishNew unlocks it
+// as soon as the GFID is set, or once a failed entry is gone. On failure
+// it removes the entry again.
+func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32, ufd int, held *sync.Mutex) (st xlator.Stat, err error) {
 	dir := mode&unix.S_IFMT == unix.S_IFDIR
-	defer func() {
-		if err != nil {
-			flags := 0
-			if dir {
-				flags = unix.AT_REMOVEDIR
-			}
-			unix.Unlinkat(t.dir, t.name, flags)
+	remove := func() {
+		flags := 0
+		if dir {
+			flags = unix.AT_REMOVEDIR
 		}
-	}()
+		unix.Unlinkat(t.dir, t.name, flags)
+	}
 	if ufd >= 0 {
 		err = unix.Fsetxattr(ufd, p.gfidKey, g[:], unix.XATTR_CREATE)
 	} else {
 		err = p.setGFID(t.dir, t.name, g)
 	}
 	if err != nil {
+		remove()
+		held.Unlock()
 		return xlator.Stat{}, err
 	}
+	held.Unlock()
+	defer func() {
+		if err != nil {
+			remove()
+		}
+	}()
 	if err := p.chownNew(t.dir, t.name, c, mode); err != nil {
 		return xlator.Stat{}, err
 	}
@@ -109,10 +119,13 @@ func (p *Posix) Mkdir(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mode
 		return xlator.Stat{}, fail("mkdir", locPath(loc), err)
 	}
 	perm := p.createMode(&t, mode&0o7777, umask)
+	mu := p.names.of(t.name)
+	mu.Lock()
 	if err := unix.Mkdirat(t.dir, t.name, perm); err != nil {
+		mu.Unlock()
 		return xlator.Stat{}, fail("mkdir", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, unix.S_IFDIR|perm, -1)
+	st, err := p.finishNew(&t, c, g, unix.S_IFDIR|perm, -1, mu)
 	return st, fail("mkdir", locPath(loc), err)
 }
 
@@ -135,10 +148,13 @@ func (p *Posix) Mknod(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mode
 		return xlator.Stat{}, fail("mknod", locPath(loc), syscall.EINVAL)
 	}
 	perm := p.createMode(&t, mode&0o7777, umask)
+	mu := p.names.of(t.name)
+	mu.Lock()
 	if err := unix.Mknodat(t.dir, t.name, typ|perm, int(rdev)); err != nil {
+		mu.Unlock()
 		return xlator.Stat{}, fail("mknod", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, typ|perm, -1)
+	st, err := p.finishNew(&t, c, g, typ|perm, -1, mu)
 	return st, fail("mknod", locPath(loc), err)
 }
 
@@ -160,9 +176,12 @@ func (p *Posix) Symlink(ctx context.Context, c *xlator.Call, target string, loc 
 	if err != nil {
 		return xlator.Stat{}, fail("symlink", locPath(loc), err)
 	}
+	mu := p.names.of(t.name)
+	mu.Lock()
 	if err := unix.Symlinkat(target, t.dir, t.name); err != nil {
+		mu.Unlock()
 		return xlator.Stat{}, fail("symlink", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, unix.S_IFLNK|0o777, -1)
+	st, err := p.finishNew(&t, c, g, unix.S_IFLNK|0o777, -1, mu)
 	return st, fail("symlink", locPath(loc), err)
 }

@@ -91,14 +91,17 @@ func (p *Posix) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, mode 
 		return xlator.Stat{}, fail("create", locPath(loc), err)
 	}
 	perm := p.createMode(&t, mode&0o7777, umask)
+	mu := p.names.of(t.name)
+	mu.Lock()
 	ufd, err := unix.Openat(t.dir, t.name, openFlags(fd.Flags)|unix.O_CREAT|unix.O_EXCL, perm)
-	if err == syscall.EEXIST && fd.Flags&unix.O_EXCL == 0 {
-		return p.openExisting(&t, fd)
-	}
 	if err != nil {
+		mu.Unlock()
+		if err == syscall.EEXIST && fd.Flags&unix.O_EXCL == 0 {
+			return p.openExisting(&t, fd)
+		}
 		return xlator.Stat{}, fail("create", locPath(loc), err)
 	}
-	st, err := p.finishNew(&t, c, g, unix.S_IFREG|perm, ufd)
+	st, err := p.finishNew(&t, c, g, unix.S_IFREG|perm, ufd, mu)
 	if err != nil {
 		unix.Close(ufd)
 		return xlator.Stat{}, fail("create", locPath(loc), err)

@@ -75,12 +75,20 @@ func (p *Posix) statAt(t *target, want xlator.GFID) (st xlator.Stat, assigned bo
 		return xlator.Stat{}, false, err
 	}
 	g, err := p.getGFID(t.dir, t.name)
-	switch {
-	case err == syscall.ENODATA && !t.byHandle:
+	if err == syscall.ENODATA && !t.byHandle {
 		g, assigned, err = p.assignGFID(t, &us, want)
 		if err != nil {
 			return xlator.Stat{}, false, err
 		}
+		if assigned {
+			return toStat(&us, g), true, nil
+		}
+		// A create (or another lookup) gave it its GFID meanwhile, and
+		// may not have made its handle yet: stat it again, and repair
+		// the handle below if it is still missing.
+		err = unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	switch {
 	case err != nil:
 		return xlator.Stat{}, false, err
 	case us.Nlink == 1 && us.Mode&unix.S_IFMT != unix.S_IFDIR && !t.byHandle:
@@ -101,12 +109,24 @@ func (p *Posix) assignGFID(t *target, us *unix.Stat_t, want xlator.GFID) (xlator
 	} else if g.IsZero() || g == xlator.RootGFID {
 		g = xlator.NewGFID()
 	}
-	if err := p.setGFID(t.dir, t.name, g); err != nil {
+	// A create of this name may be between making the entry and setting
+	// the GFID it was asked for: wait for it, then look again. The lock
+	// is not held further: making a directory's handle may look up its
+	// parent, whose name may share the lock.
+	mu := p.names.of(t.name)
+	mu.Lock()
+	got, err := p.getGFID(t.dir, t.name)
+	ours := false
+	if err == syscall.ENODATA {
+		err = p.setGFID(t.dir, t.name, g)
+		ours = err == nil
 		if err == syscall.EEXIST {
-			got, gerr := p.getGFID(t.dir, t.name)
-			return got, false, gerr
+			got, err = p.getGFID(t.dir, t.name)
 		}
-		return xlator.GFID{}, false, err
+	}
+	mu.Unlock()
+	if err != nil || !ours {
+		return got, false, err
 	}
 	if err := p.makeHandle(t, us, g); err != nil {
 		removexattrAt(t.dir, t.name, p.gfidKey)

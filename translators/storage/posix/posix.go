@@ -60,6 +60,7 @@ type Posix struct {
 	freshRoot bool
 
 	locks stripedLocks // per-GFID serialisation (xattrop, link counts)
+	names nameLocks    // a new name's GFID is set before lookups assign one
 	opens openTable    // GFIDs with open FDs (unlinked-but-open files)
 	dirs  dirCache     // O_PATH descriptors of directories by GFID
 
