@@ -92,6 +92,7 @@ type Client struct {
 	sess   *session // nil while disconnected
 	gen    uint64
 	fds    map[*xlator.FD]*remoteFD
+	behind *behind // flush and release sent without waiting; see behind.go
 	state  xlator.Event // the last event emitted; 0 before the first
 	status string       // why it is down, for logs
 	stop   chan struct{}
@@ -114,6 +115,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
 	}
+	c.behind = newBehind(func(msg string, args ...any) { c.Log().Warn(msg, args...) })
 	host, _ := os.Hostname()
 	c.process = fmt.Sprintf("%s:%d", host, os.Getpid())
 	switch o.String(transport.KeyType) {

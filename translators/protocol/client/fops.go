@@ -263,11 +263,17 @@ func (c *Client) Write(ctx context.Context, call *xlator.Call, fd *xlator.FD, da
 	}
 }
 
-// Flush sends flush.
+// Flush sends flush. Unless a POSIX lock was ever asked for on the
+// file's inode through this client, it does not wait for the reply
+// (flush-behind; see behind.go): the flush then has nothing to release.
 func (c *Client) Flush(ctx context.Context, call *xlator.Call, fd *xlator.FD) error {
+	s, id, err := c.handle(fd)
+	if err != nil {
+		return err
+	}
 	req := request(wire.OpFlush, call)
-	_, err := c.doFD(ctx, fd, &req)
-	return err
+	req.FD = id
+	return c.sendBehind(ctx, s, fd, &req)
 }
 
 // Fsync sends fsync.
@@ -279,7 +285,8 @@ func (c *Client) Fsync(ctx context.Context, call *xlator.Call, fd *xlator.FD, da
 }
 
 // Release sends release, unless the file was lost with a connection (the
-// server released it then).
+// server released it then). As Flush, it waits for the reply only on an
+// inode with POSIX locks asked for through this client.
 func (c *Client) Release(ctx context.Context, call *xlator.Call, fd *xlator.FD) error {
 	return c.release(ctx, call, fd, wire.OpRelease)
 }
@@ -297,8 +304,7 @@ func (c *Client) release(ctx context.Context, call *xlator.Call, fd *xlator.FD, 
 	}
 	req := request(op, call)
 	req.FD = id
-	_, err = s.roundTrip(context.WithoutCancel(ctx), &req, nil)
-	return err
+	return c.sendBehind(context.WithoutCancel(ctx), s, fd, &req)
 }
 
 // Fallocate sends fallocate.

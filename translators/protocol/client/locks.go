@@ -8,8 +8,13 @@ import (
 )
 
 // Lk sends lk. A granted lock marks the file: after a reconnect it is not
-// reopened (the server dropped the lock) and answers EBADF.
+// reopened (the server dropped the lock) and answers EBADF. It first
+// waits for the flushes and releases of the inode sent without waiting
+// (behind.go), and from then on those wait for their replies.
 func (c *Client) Lk(ctx context.Context, call *xlator.Call, fd *xlator.FD, cmd xlator.LkCmd, lk xlator.Flock) (xlator.Flock, error) {
+	if g := fd.GFID(); !g.IsZero() && cmd != xlator.LkGet {
+		c.behind.beforeLock(g)
+	}
 	req := request(wire.OpLk, call)
 	req.Cmd, req.Lock = uint32(cmd), lk
 	rep, err := c.doFD(ctx, fd, &req)

@@ -44,6 +44,18 @@ type pending struct {
 	done chan struct{}
 	rep  wire.Reply
 	err  error
+	// after, when set, is called (in the reader goroutine) instead of
+	// closing done: a request sent without waiting (post).
+	after func(p *pending)
+}
+
+// finish hands the completed request to its waiter or its callback.
+func (p *pending) finish() {
+	if p.after != nil {
+		p.after(p)
+		return
+	}
+	close(p.done)
 }
 
 func newSession(nc net.Conn, br *bufio.Reader, gen uint64, addr string) *session {
@@ -70,7 +82,7 @@ func (s *session) fail(err error) {
 	s.nc.Close()
 	for _, p := range waiting {
 		p.err = s.notConnected()
-		close(p.done)
+		p.finish()
 	}
 }
 
@@ -132,6 +144,42 @@ func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte)
 	return &p.rep, nil
 }
 
+// post sends req without waiting for its reply: after is called with
+// the reply's error (nil, an errno, or ENOTCONN when the session ends
+// first) from the reader goroutine, so it must not block. Frames leave in
+// the order they are written, but the server runs requests concurrently:
+// a caller that needs req done before a later request must wait for
+// after itself.
+func (s *session) post(req *wire.Request, after func(err error)) {
+	p := &pending{op: req.Op, after: func(p *pending) {
+		switch {
+		case p.err != nil:
+			after(p.err)
+		case p.rep.Errno != 0:
+			after(p.rep.Errno)
+		default:
+			after(nil)
+		}
+	}}
+	s.mu.Lock()
+	if s.pending == nil || isClosed(s.dead) {
+		s.mu.Unlock()
+		after(s.notConnected())
+		return
+	}
+	s.nextID++
+	id := s.nextID
+	s.pending[id] = p
+	s.mu.Unlock()
+
+	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
+	payload := wire.RequestPayload(req)
+	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize + len(payload)), Kind: wire.KindRequest, Op: req.Op, ID: id}
+	if err := s.write(h, buf, payload); err != nil {
+		s.fail(fmt.Errorf("sending %s to %s: %w", req.Op, s.addr, err))
+	}
+}
+
 func isClosed(ch chan struct{}) bool {
 	select {
 	case <-ch:
@@ -190,11 +238,11 @@ func (s *session) readLoop() {
 		}
 		if err := s.receive(h, p); err != nil {
 			p.err = &xlator.OpError{Op: "protocol/client", Path: s.addr, Err: syscall.EIO}
-			close(p.done)
+			p.finish()
 			s.fail(fmt.Errorf("protocol error from %s: %w", s.addr, err))
 			return
 		}
-		close(p.done)
+		p.finish()
 	}
 }
 
