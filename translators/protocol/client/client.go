@@ -92,7 +92,7 @@ type Client struct {
 	sess   *session // nil while disconnected
 	gen    uint64
 	fds    map[*xlator.FD]*remoteFD
-	behind *behind // flush and release sent without waiting; see behind.go
+	behind *behind      // flush and release sent without waiting; see behind.go
 	state  xlator.Event // the last event emitted; 0 before the first
 	status string       // why it is down, for logs
 	stop   chan struct{}
