@@ -42,6 +42,19 @@ func reportReady(p *os.File) {
 	p.Close()
 }
 
+// readyReporter returns what a serving process calls once it serves: as
+// the daemon child (pipe not nil) it leaves the directory it was started
+// in, which a daemon must not keep busy, and tells the waiting parent;
+// otherwise it does nothing.
+func readyReporter(pipe *os.File) func() {
+	return func() {
+		if pipe != nil {
+			os.Chdir("/")
+			reportReady(pipe)
+		}
+	}
+}
+
 // reportError tells the waiting parent why the mount failed.
 func reportError(p *os.File, err error) {
 	if p == nil {

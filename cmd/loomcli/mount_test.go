@@ -40,8 +40,9 @@ func TestParseMountFlags(t *testing.T) {
 	if !ok {
 		t.Fatalf("parse failed: %s", env.Stderr)
 	}
-	want := &mountFlags{volfile: "v.vol", volumeName: "top", opts: listFlag{"ro", "noatime,fsname=x"}, foreground: true,
-		logFile: "/tmp/l.log", logLevel: "debug", pidFile: "p", cpuProfile: "cpu.out", upTimeout: 3 * time.Second}
+	want := &mountFlags{processFlags: processFlags{volfile: "v.vol", volumeName: "top", foreground: true,
+		logFile: "/tmp/l.log", logLevel: "debug", pidFile: "p", cpuProfile: "cpu.out", upTimeout: 3 * time.Second},
+		opts: listFlag{"ro", "noatime,fsname=x"}}
 	if mp != "/mnt/v" || !reflect.DeepEqual(mf, want) {
 		t.Errorf("got %+v %q, want %+v", mf, mp, want)
 	}

@@ -3,12 +3,8 @@ package loomcli
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/pprof"
-	"strconv"
 	"syscall"
 
 	"github.com/loom-fs/loom/translators/mount/fuse"
@@ -21,70 +17,29 @@ import (
 // mounting; SIGHUP reloads the volfile instead). Everything it set up is
 // undone on every path out.
 func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, opts fuse.Options, daemonChild bool, ready func()) (err error) {
-	level, _ := parseLevel(mf.logLevel)
-	var logw io.Writer = env.Stderr
-	if mf.logFile != "" {
-		f, err := openLogFile(mf.logFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		logw = f
-	}
-	// A closed log pipe must not kill the server and leave a dead mount
-	// behind: with SIGPIPE ignored, the write just fails.
-	signal.Ignore(syscall.SIGPIPE)
-	log := newLogger(logw, level)
-	slog.SetDefault(log)
-	// The caller prints a failure on stderr; a separate log file gets it
-	// too. (A daemon's stderr is its log file, so it logs it once.)
-	if mf.logFile != "" && !daemonChild {
-		defer func() {
-			if err != nil {
-				log.Error("mount failed", "err", err)
-			}
-		}()
-	}
-
-	if mf.pidFile != "" {
-		if err := os.WriteFile(mf.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			return fmt.Errorf("pid file: %w", err)
-		}
-		defer os.Remove(mf.pidFile)
-	}
-	if mf.cpuProfile != "" {
-		stop, err := startCPUProfile(mf.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
-
-	st, ctx := newStopper(ctx, log)
-	defer st.stop()
-	interrupted := func() error {
-		return fmt.Errorf("interrupted by %v before the mount was ready", st.signal())
-	}
-
-	g, err := xlator.Build(specs, xlator.BuildOptions{Top: mf.volumeName, Log: log})
+	log, closeLog, err := openProcessLog(env, &mf.processFlags)
 	if err != nil {
 		return err
 	}
-	if err := g.Start(ctx); err != nil {
-		if st.signal() != nil {
-			return interrupted()
-		}
-		return err // Start stops the graph on failure
-	}
-	upCtx, cancel := context.WithTimeout(ctx, mf.upTimeout)
-	err = g.WaitUp(upCtx)
-	cancel()
+	defer closeLog()
+	// A closed log pipe must not kill the server and leave a dead mount
+	// behind: with SIGPIPE ignored, the write just fails.
+	signal.Ignore(syscall.SIGPIPE)
+	defer logFailure(log, &mf.processFlags, daemonChild, "mount failed", &err)
+	stopFiles, err := startProcessFiles(&mf.processFlags)
 	if err != nil {
-		g.Stop()
+		return err
+	}
+	defer stopFiles()
+
+	st, ctx := newStopper(ctx, log)
+	defer st.stop()
+	g, err := startGraph(ctx, specs, &mf.processFlags, top, log)
+	if err != nil {
 		if st.signal() != nil {
-			return interrupted()
+			return fmt.Errorf("interrupted by %v before the mount was ready", st.signal())
 		}
-		return fmt.Errorf("volume %q did not come up within %v: %w", top, mf.upTimeout, err)
+		return err
 	}
 
 	opts.Log = log
@@ -134,21 +89,4 @@ func fuseOptions(mf *mountFlags, top string) (fuse.Options, error) {
 		}
 	}
 	return o, nil
-}
-
-// startCPUProfile starts writing a CPU profile to path and returns the
-// function that finishes it.
-func startCPUProfile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }

@@ -3,15 +3,11 @@ package loomcli
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/loom-fs/loom/xlator"
 )
@@ -25,8 +21,9 @@ func init() {
 		Summary: "run a brick process: a volfile whose protocol/server exports volumes on the network",
 		Usage:   "loom serve -f FILE [options]",
 		Help: `Parses the volfile, builds and starts the translator graph, and serves the
-volumes its protocol/server volume(s) export until SIGINT or SIGTERM. It is
-GlusterFS's glusterfsd. Without -N it runs as a background daemon: loom
+volumes its protocol/server volume(s) export until SIGINT, SIGTERM or
+SIGHUP stops it (a --cpuprofile is written then). It is GlusterFS's
+glusterfsd. Without -N it runs as a background daemon: loom
 returns once every server listens and the top volume is up (exit 0), or
 prints why not (exit 1) - a port already in use, a bad option, a missing
 brick directory.
@@ -35,44 +32,18 @@ The server listens on transport.socket.listen-port (default 24007, as
 GlusterFS) or on a unix socket; see "loom help protocol/server".
 
 Options:
-  -f, --volfile FILE       the volfile (GlusterFS syntax or TOML); required
-  --volume-name NAME       the top volume (default: the last one in the file)
-  -N, --foreground         stay in the foreground and log to stderr
-  -l, --log-file FILE      log here (default with -N: stderr; as a daemon:
-                           /var/log/loom/serve-VOLFILE.log for root,
-                           ~/.local/state/loom/... otherwise)
-  --log-level LEVEL        debug, info, warn or error (default info)
-  --pid-file FILE          write the serving process's id here (removed on exit)
-  --up-timeout DURATION    how long to wait for the top volume to come up (default 30s)`,
+` + processFlagsHelp("the top volume", "serve-VOLFILE.log"),
 		Run: runServe,
 	})
 }
 
-// serveFlags are the parsed options of "loom serve".
-type serveFlags struct {
-	volfile    string
-	volumeName string
-	foreground bool
-	logFile    string
-	logLevel   string
-	pidFile    string
-	upTimeout  time.Duration
-}
-
-func parseServeFlags(env *Env, args []string) (*serveFlags, int, bool) {
+// parseServeFlags parses the options of "loom serve", which are the
+// options every serving process has.
+func parseServeFlags(env *Env, args []string) (*processFlags, int, bool) {
 	c, _ := lookupCommand("serve")
-	sf := &serveFlags{}
+	sf := &processFlags{}
 	fs := newFlagSet("serve")
-	fs.StringVar(&sf.volfile, "f", "", "")
-	fs.StringVar(&sf.volfile, "volfile", "", "")
-	fs.StringVar(&sf.volumeName, "volume-name", "", "")
-	fs.BoolVar(&sf.foreground, "N", false, "")
-	fs.BoolVar(&sf.foreground, "foreground", false, "")
-	fs.StringVar(&sf.logFile, "l", "", "")
-	fs.StringVar(&sf.logFile, "log-file", "", "")
-	fs.StringVar(&sf.logLevel, "log-level", "info", "")
-	fs.StringVar(&sf.pidFile, "pid-file", "", "")
-	fs.DurationVar(&sf.upTimeout, "up-timeout", 30*time.Second, "")
+	sf.define(fs)
 	pos, status, ok := runFlags(env, c, fs, args)
 	if !ok {
 		return nil, status, false
@@ -82,11 +53,9 @@ func parseServeFlags(env *Env, args []string) (*serveFlags, int, bool) {
 		return nil, env.usagef("serve", "no volfile given (-f FILE)"), false
 	case len(pos) > 0:
 		return nil, env.usagef("serve", "unexpected arguments: %s", strings.Join(pos, " ")), false
-	case sf.upTimeout <= 0:
-		return nil, env.usagef("serve", "--up-timeout must be positive"), false
 	}
-	if _, err := parseLevel(sf.logLevel); err != nil {
-		return nil, env.usagef("serve", "--log-level: %v", err), false
+	if err := sf.checkValues(); err != nil {
+		return nil, env.usagef("serve", "%v", err), false
 	}
 	return sf, exitOK, true
 }
@@ -111,18 +80,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return fail(fmt.Errorf("%s: no volume of type %s: nothing to serve (loom mount runs a client graph)", sf.volfile, serverType))
 	}
 	if !sf.foreground && pipe == nil {
-		if err := startServeDaemon(sf); err != nil {
+		if err := sf.startDaemon("serve", serveLogFile(sf.volfile)); err != nil {
 			return env.failf("serve", "%v", err)
 		}
 		return exitOK
 	}
-	ready := func() {
-		if pipe != nil {
-			os.Chdir("/")
-			reportReady(pipe)
-		}
-	}
-	if err := runServer(ctx, env, sf, specs, top, pipe != nil, ready); err != nil {
+	if err := runServer(ctx, env, sf, specs, top, pipe != nil, readyReporter(pipe)); err != nil {
 		return fail(err)
 	}
 	return exitOK
@@ -140,45 +103,21 @@ func hasServer(specs []xlator.VolumeSpec) bool {
 
 // runServer builds and starts the graph, waits for its top, reports
 // readiness and serves until a signal (or ctx) ends it.
-func runServer(ctx context.Context, env *Env, sf *serveFlags, specs []xlator.VolumeSpec, top string, daemonChild bool, ready func()) (err error) {
-	level, _ := parseLevel(sf.logLevel)
-	var logw io.Writer = env.Stderr
-	if sf.logFile != "" {
-		f, err := openLogFile(sf.logFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		logw = f
-	}
-	log := newLogger(logw, level)
-	slog.SetDefault(log)
-	if sf.logFile != "" && !daemonChild {
-		defer func() {
-			if err != nil {
-				log.Error("serve failed", "err", err)
-			}
-		}()
-	}
-	if sf.pidFile != "" {
-		if err := os.WriteFile(sf.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			return fmt.Errorf("pid file: %w", err)
-		}
-		defer os.Remove(sf.pidFile)
-	}
-	g, err := xlator.Build(specs, xlator.BuildOptions{Top: sf.volumeName, Log: log})
+func runServer(ctx context.Context, env *Env, sf *processFlags, specs []xlator.VolumeSpec, top string, daemonChild bool, ready func()) (err error) {
+	log, closeLog, err := openProcessLog(env, sf)
 	if err != nil {
 		return err
 	}
-	if err := g.Start(ctx); err != nil {
-		return err // Start stops the graph on failure
-	}
-	upCtx, cancel := context.WithTimeout(ctx, sf.upTimeout)
-	err = g.WaitUp(upCtx)
-	cancel()
+	defer closeLog()
+	defer logFailure(log, sf, daemonChild, "serve failed", &err)
+	stopFiles, err := startProcessFiles(sf)
 	if err != nil {
-		g.Stop()
-		return fmt.Errorf("volume %q did not come up within %v: %w", top, sf.upTimeout, err)
+		return err
+	}
+	defer stopFiles()
+	g, err := startGraph(ctx, specs, sf, top, log)
+	if err != nil {
+		return err
 	}
 	log.Info("ready", "volfile", sf.volfile, "top", top, "pid", os.Getpid(), "version", Version)
 	ready()
@@ -205,29 +144,4 @@ func runServer(ctx context.Context, env *Env, sf *serveFlags, specs []xlator.Vol
 func serveLogFile(volfile string) string {
 	base := strings.TrimSuffix(filepath.Base(volfile), filepath.Ext(volfile))
 	return filepath.Join(logDir(), "serve-"+base+".log")
-}
-
-// startServeDaemon re-executes loom serve as a daemon and waits for it to
-// report that it serves.
-func startServeDaemon(sf *serveFlags) error {
-	logPath := sf.logFile
-	if logPath == "" {
-		logPath = serveLogFile(sf.volfile)
-	}
-	logPath, err := filepath.Abs(logPath)
-	if err != nil {
-		return fmt.Errorf("daemonize: %w", err)
-	}
-	args := []string{"serve", "-f", sf.volfile, "-l", logPath, "--log-level", sf.logLevel, "--up-timeout", sf.upTimeout.String()}
-	if sf.volumeName != "" {
-		args = append(args, "--volume-name", sf.volumeName)
-	}
-	if sf.pidFile != "" {
-		a, err := filepath.Abs(sf.pidFile)
-		if err != nil {
-			return fmt.Errorf("daemonize: %w", err)
-		}
-		args = append(args, "--pid-file", a)
-	}
-	return daemonize(args, logPath, sf.upTimeout+30*time.Second)
 }

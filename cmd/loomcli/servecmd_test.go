@@ -2,11 +2,17 @@ package loomcli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -130,5 +136,66 @@ func TestServeForeground(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop within 10s of its context ending")
+	}
+}
+
+// A serve daemon started with --cpuprofile (relative paths, as a user
+// types them) writes the profile when SIGTERM ends it.
+func TestServeCPUProfileWrittenOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if err := os.WriteFile(filepath.Join(dir, "server.vol"), []byte(serverVolfile(t, port)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pidFile, profile := filepath.Join(dir, "serve.pid"), filepath.Join(dir, "cpu.pprof")
+	var pid int
+	t.Cleanup(func() {
+		if pid > 0 && !processGone(pid, 5*time.Second) {
+			t.Errorf("serve daemon %d still running at cleanup; killing it", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	status, out := loomProcess(t, dir, "serve", "-f", "server.vol", "-l", "serve.log", "--pid-file", "serve.pid", "--cpuprofile", "cpu.pprof")
+	if data, err := os.ReadFile(pidFile); err == nil {
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+	}
+	if status != 0 || out != "" {
+		t.Fatalf("loom serve: status %d, output %q", status, out)
+	}
+	if pid <= 0 {
+		t.Fatalf("no pid in %s", pidFile)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM to %d: %v", pid, err)
+	}
+	if !processGone(pid, 10*time.Second) {
+		t.Fatalf("serve daemon %d still running 10s after SIGTERM", pid)
+	}
+	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {
+		t.Errorf("pid file left behind: %v", err)
+	}
+	// A finished profile is a complete gzip stream (pprof's format) with
+	// something in it.
+	f, err := os.Open(profile)
+	if err != nil {
+		t.Fatalf("no profile: %v", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s is not a gzip stream: %v", profile, err)
+	}
+	n, err := io.Copy(io.Discard, zr)
+	if err != nil || n == 0 {
+		t.Fatalf("%s: %d bytes, %v: the profile was not finished", profile, n, err)
+	}
+	logText, _ := os.ReadFile(filepath.Join(dir, "serve.log"))
+	if !strings.Contains(string(logText), "signal=terminated") || !strings.Contains(string(logText), "msg=stopped") {
+		t.Errorf("the log does not show the SIGTERM stop:\n%s", logText)
 	}
 }
