@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +32,11 @@ func startReplica(b *testing.B, dirs []string) (*replicate.Replicate, []*fopCoun
 			xlator.VolumeSpec{Name: c, Type: fopCountType, Subvolumes: []xlator.SubvolumeRef{{Name: l}}})
 		kids = append(kids, xlator.SubvolumeRef{Name: c})
 	}
-	specs = append(specs, xlator.VolumeSpec{Name: "rep", Type: replicate.Type, Subvolumes: kids})
+	var opts []xlator.OptionSpec
+	if v := os.Getenv("LOOM_HEAL_WORKERS"); v != "" {
+		opts = append(opts, xlator.OptionSpec{Key: "heal-workers", Value: v})
+	}
+	specs = append(specs, xlator.VolumeSpec{Name: "rep", Type: replicate.Type, Subvolumes: kids, Options: opts})
 	g, err := xlator.Build(specs, xlator.BuildOptions{})
 	if err != nil {
 		b.Fatal(err)
@@ -104,7 +110,11 @@ func makeBenchTree(b *testing.B, dir string, files, avg int) int64 {
 // brick against `cp -a` of the same tree, in the same run, and counts the
 // fops replicate sends to the bricks per healed entry (a figure that does
 // not depend on the machine's load). Sizes: LOOM_HEAL_FILES (default 2000)
-// files of LOOM_HEAL_AVG (default 64KiB) bytes on average. The healed
+// files of LOOM_HEAL_AVG (default 64KiB) bytes on average; LOOM_HEAL_WORKERS
+// sets replicate's heal-workers (default: the option's default);
+// LOOM_HEAL_CPUPROFILE names a file for a CPU profile of the heal alone
+// (the tree's creation and cp -a left out). Besides the wall clock, the
+// CPU time of the heal (this process) and of cp -a are compared. The healed
 // brick is compared with the source afterwards (outside the clock).
 func BenchmarkFullHeal(b *testing.B) {
 	files, avg := 2000, 64<<10
@@ -121,26 +131,37 @@ func BenchmarkFullHeal(b *testing.B) {
 		exec.Command("sync").Run()
 		cpDst := filepath.Join(b.TempDir(), "copy")
 		start := time.Now()
-		if out, err := exec.Command("cp", "-a", src, cpDst).CombinedOutput(); err != nil {
+		cp := exec.Command("cp", "-a", src, cpDst)
+		if out, err := cp.CombinedOutput(); err != nil {
 			b.Fatalf("cp -a: %v: %s", err, out)
 		}
 		cpTime := time.Since(start)
+		cpCPU := cp.ProcessState.UserTime() + cp.ProcessState.SystemTime()
 		fresh := b.TempDir()
+		stopProfile := startHealProfile(b)
+		cpu0 := processCPU(b)
 		b.StartTimer()
 		start = time.Now()
 		top, counts := startReplica(b, []string{src, fresh})
-		for {
+		// The heal is over once a full crawl has been seen (running, or
+		// files healed) and nothing runs, waits or is indexed: a status
+		// read before the crawl starts shows nothing running either.
+		for seen := false; ; {
 			res, err := top.Control(context.Background(), "status", nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if st := res.(*replicate.Status); !st.FullRunning && st.Pending == 0 {
+			st := res.(*replicate.Status)
+			seen = seen || st.FullRunning || st.FilesDone > 0
+			if seen && !st.FullRunning && st.Pending == 0 && st.Indexed == 0 {
 				break
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 		healTime := time.Since(start)
 		b.StopTimer()
+		healCPU := processCPU(b) - cpu0
+		stopProfile()
 		entries := files + 3*((files+49)/50) + (files+49)/50 + 1
 		m0, t0 := counts[0].counts()
 		m1, t1 := counts[1].counts()
@@ -166,10 +187,49 @@ func BenchmarkFullHeal(b *testing.B) {
 		b.ReportMetric(mib/healTime.Seconds(), "MiB/s")
 		b.ReportMetric(healTime.Seconds()/cpTime.Seconds(), "x-cp-a")
 		b.ReportMetric(float64(t0+t1)/float64(entries), "fops/entry")
+		b.ReportMetric(healCPU.Seconds()/cpCPU.Seconds(), "cpu-x-cp-a")
+		b.Logf("CPU time: heal %v, cp -a %v; ratio %.2f", healCPU.Round(time.Millisecond), cpCPU.Round(time.Millisecond), healCPU.Seconds()/cpCPU.Seconds())
 		b.Logf("%d files, %.1f MiB: full heal %v (%.0f files/s, %.1f MiB/s); cp -a %v; ratio %.2f; fops per entry: source %.1f, sink %.1f",
 			files, mib, healTime.Round(time.Millisecond), float64(files)/healTime.Seconds(), mib/healTime.Seconds(),
 			cpTime.Round(time.Millisecond), healTime.Seconds()/cpTime.Seconds(), float64(t0)/float64(entries), float64(t1)/float64(entries))
 		b.Logf("source:%s", summary(m0, entries))
 		b.Logf("sink:%s", summary(m1, entries))
+	}
+}
+
+// processCPU returns the user and system CPU time this process has used.
+// The heal's CPU time, unlike its wall clock, hardly moves with the
+// machine's load: compared with cp -a's it shows how much work the heal
+// does for the same tree.
+func processCPU(b *testing.B) time.Duration {
+	b.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startHealProfile starts a CPU profile into the file LOOM_HEAL_CPUPROFILE
+// names, if any, and returns what stops it.
+func startHealProfile(b *testing.B) func() {
+	b.Helper()
+	name := os.Getenv("LOOM_HEAL_CPUPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
 	}
 }
