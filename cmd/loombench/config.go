@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.LoomBin, "loom-bin", "", "prebuilt loom binary (default: build ./cmd/loom)")
 	loomArgs := fs.String("loom-args", "", "extra space-separated arguments for `loom mount` (e.g. \"-o entry_timeout=2\")")
 	loopArgs := fs.String("loopback-args", "", "extra space-separated flags for both loopback targets (e.g. -allow-other, which adds default_permissions)")
-	fs.StringVar(&c.ProfileDir, "cpuprofile-dir", "", "write each daemon's CPU profile (<target>.pprof) into this directory")
+	fs.StringVar(&c.ProfileDir, "cpuprofile-dir", "", "write each daemon's CPU profile (<target>.pprof; loom-net2's loom serve: <target>-server.pprof) into this directory")
 	fs.StringVar(&c.StraceDir, "strace-dir", "", "run each daemon under `strace -f -c` and write <target>.strace here (slow: for syscall counts only)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -55,14 +55,7 @@ func (t *loomTarget) Setup(ctx context.Context, env *Env) error {
 	if err := os.WriteFile(vol, []byte(text), 0o644); err != nil {
 		return fmt.Errorf("setup %s: %w", t.name, err)
 	}
-	argv := []string{bin, "mount", "-N", "-f", vol}
-	if env.Cfg.ProfileDir != "" {
-		argv = append(argv, "--cpuprofile", filepath.Join(env.Cfg.ProfileDir, t.name+".pprof"))
-	}
-	argv = append(argv, t.args...)
-	argv = append(argv, env.Cfg.LoomArgs...)
-	argv = append(argv, t.mnt)
-	d, err := startDaemon(env, t.name, argv, t.mnt, nil)
+	d, err := startDaemon(env, t.name, loomMountArgv(env, bin, t.name, vol, t.args, t.mnt), t.mnt, nil)
 	if err != nil {
 		return fmt.Errorf("setup %s: %w", t.name, err)
 	}
@@ -77,6 +70,27 @@ func (t *loomTarget) Teardown() error {
 		return nil
 	}
 	return t.d.Release()
+}
+
+// loomMountArgv is `loom mount -N -f VOL` for the target called name:
+// with -cpuprofile-dir its profile (NAME.pprof), then the target's own
+// extra arguments, -loom-args and the mount point.
+func loomMountArgv(env *Env, bin, name, vol string, extra []string, mnt string) []string {
+	argv := []string{bin, "mount", "-N", "-f", vol}
+	argv = append(argv, profileArgs(env, name)...)
+	argv = append(argv, extra...)
+	argv = append(argv, env.Cfg.LoomArgs...)
+	return append(argv, mnt)
+}
+
+// profileArgs is the --cpuprofile option of a loom process called name
+// (the profile NAME.pprof in -cpuprofile-dir), or nothing without
+// -cpuprofile-dir.
+func profileArgs(env *Env, name string) []string {
+	if env.Cfg.ProfileDir == "" {
+		return nil
+	}
+	return []string{"--cpuprofile", filepath.Join(env.Cfg.ProfileDir, name+".pprof")}
 }
 
 // loomBinary returns -loom-bin, or builds ./cmd/loom once per run.

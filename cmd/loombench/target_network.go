@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 )
 
@@ -85,13 +84,12 @@ end-volume
 
 // loomNetTarget is `loom serve -N -f server.vol` (a brick process) and
 // `loom mount -N -f client.vol MNT` (a client process) on loopback TCP.
-// -cpuprofile-dir profiles the mount (<name>.pprof); -strace-dir traces
-// both (<name>.strace, <name>-serve.strace).
+// -cpuprofile-dir profiles both (<name>.pprof for the mount,
+// <name>-server.pprof for the server); -strace-dir traces both
+// (<name>.strace, <name>-serve.strace).
 type loomNetTarget struct {
 	name string
-	mnt  string
-	srv  *serverProc
-	d    *daemon
+	serverClient
 }
 
 func (t *loomNetTarget) Name() string { return t.name }
@@ -105,56 +103,14 @@ func (t *loomNetTarget) Setup(ctx context.Context, env *Env) error {
 	if err != nil {
 		return fmt.Errorf("setup %s: %w", t.name, err)
 	}
-	brick := filepath.Join(env.Scratch, t.name+"-brick")
-	t.mnt = filepath.Join(env.Scratch, t.name+"-mnt")
-	for _, dir := range []string{brick, t.mnt} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("setup %s: %w", t.name, err)
-		}
-	}
-	port, err := freePort()
+	f, err := t.prepare(env, t.name, serverVolfile, clientVolfile)
 	if err != nil {
 		return fmt.Errorf("setup %s: %w", t.name, err)
 	}
-	svol := filepath.Join(env.Work, t.name+"-server.vol")
-	cvol := filepath.Join(env.Work, t.name+"-client.vol")
-	if err := os.WriteFile(svol, fmt.Appendf(nil, serverVolfile, brick, port), 0o644); err != nil {
+	serverArgv := append([]string{bin, "serve", "-N", "-f", f.serverVol}, profileArgs(env, t.name+"-server")...)
+	clientArgv := loomMountArgv(env, bin, t.name, f.clientVol, nil, t.mnt)
+	if err := t.start(env, f.port, t.name+"-serve", serverArgv, t.name, clientArgv); err != nil {
 		return fmt.Errorf("setup %s: %w", t.name, err)
 	}
-	if err := os.WriteFile(cvol, fmt.Appendf(nil, clientVolfile, port), 0o644); err != nil {
-		return fmt.Errorf("setup %s: %w", t.name, err)
-	}
-	srv, err := startServer(env, t.name+"-serve", []string{bin, "serve", "-N", "-f", svol}, port)
-	if err != nil {
-		return fmt.Errorf("setup %s: %w", t.name, err)
-	}
-	t.srv = srv
-	argv := []string{bin, "mount", "-N", "-f", cvol}
-	if env.Cfg.ProfileDir != "" {
-		argv = append(argv, "--cpuprofile", filepath.Join(env.Cfg.ProfileDir, t.name+".pprof"))
-	}
-	argv = append(argv, env.Cfg.LoomArgs...)
-	argv = append(argv, t.mnt)
-	d, err := startDaemon(env, t.name, argv, t.mnt, nil)
-	if err != nil {
-		return fmt.Errorf("setup %s: %w", t.name, err)
-	}
-	t.d = d
 	return nil
-}
-
-func (t *loomNetTarget) Path() string { return t.mnt }
-
-// Teardown unmounts the client first, then stops the server.
-func (t *loomNetTarget) Teardown() error {
-	var err error
-	if t.d != nil {
-		err = t.d.Release()
-	}
-	if t.srv != nil {
-		if serr := t.srv.Release(); err == nil {
-			err = serr
-		}
-	}
-	return err
 }

@@ -60,9 +60,7 @@ end-volume
 // glusterTarget runs glusterfsd and the glusterfs FUSE client, both in
 // the foreground (-N) under this program's control.
 type glusterTarget struct {
-	mnt string
-	srv *serverProc
-	d   *daemon
+	serverClient
 }
 
 func (t *glusterTarget) Name() string { return "glusterfs" }
@@ -79,54 +77,17 @@ func (t *glusterTarget) Setup(ctx context.Context, env *Env) error {
 	if err := ensureGlusterFS(ctx, env); err != nil {
 		return fmt.Errorf("setup glusterfs: %w", err)
 	}
-	brick := filepath.Join(env.Scratch, "glusterfs-brick")
-	t.mnt = filepath.Join(env.Scratch, "glusterfs-mnt")
-	for _, dir := range []string{brick, t.mnt} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("setup glusterfs: %w", err)
-		}
-	}
-	port, err := freePort()
+	f, err := t.prepare(env, "glusterfs", glusterServerVolfile, glusterClientVolfile)
 	if err != nil {
 		return fmt.Errorf("setup glusterfs: %w", err)
 	}
-	svol := filepath.Join(env.Work, "glusterfs-server.vol")
-	cvol := filepath.Join(env.Work, "glusterfs-client.vol")
-	if err := os.WriteFile(svol, fmt.Appendf(nil, glusterServerVolfile, brick, port), 0o644); err != nil {
+	serverArgv := []string{"glusterfsd", "-N", "-f", f.serverVol, "--volfile-id=loombench",
+		"-l", filepath.Join(env.Work, "glusterfsd-brick.log")}
+	clientArgv := []string{"glusterfs", "-N", "-f", f.clientVol, "-l", filepath.Join(env.Work, "glusterfs-client.log"), t.mnt}
+	if err := t.start(env, f.port, "glusterfsd", serverArgv, "glusterfs", clientArgv); err != nil {
 		return fmt.Errorf("setup glusterfs: %w", err)
 	}
-	if err := os.WriteFile(cvol, fmt.Appendf(nil, glusterClientVolfile, port), 0o644); err != nil {
-		return fmt.Errorf("setup glusterfs: %w", err)
-	}
-	srv, err := startServer(env, "glusterfsd", []string{"glusterfsd", "-N", "-f", svol, "--volfile-id=loombench",
-		"-l", filepath.Join(env.Work, "glusterfsd-brick.log")}, port)
-	if err != nil {
-		return fmt.Errorf("setup glusterfs: %w", err)
-	}
-	t.srv = srv
-	argv := []string{"glusterfs", "-N", "-f", cvol, "-l", filepath.Join(env.Work, "glusterfs-client.log"), t.mnt}
-	d, err := startDaemon(env, "glusterfs", argv, t.mnt, nil)
-	if err != nil {
-		return fmt.Errorf("setup glusterfs: %w", err)
-	}
-	t.d = d
 	return nil
-}
-
-func (t *glusterTarget) Path() string { return t.mnt }
-
-// Teardown unmounts (the client then exits) and stops the brick.
-func (t *glusterTarget) Teardown() error {
-	var err error
-	if t.d != nil {
-		err = t.d.Release()
-	}
-	if t.srv != nil {
-		if serr := t.srv.Release(); err == nil {
-			err = serr
-		}
-	}
-	return err
 }
 
 // ensureGlusterFS installs GlusterFS's server and client packages with
