@@ -18,6 +18,7 @@ func (c *Client) do(ctx context.Context, req *wire.Request) (*wire.Reply, error)
 	if err != nil {
 		return nil, err
 	}
+	c.parents.forget(req, xlator.GFID{})
 	return s.roundTrip(ctx, req, nil)
 }
 
@@ -28,6 +29,7 @@ func (c *Client) doFD(ctx context.Context, fd *xlator.FD, req *wire.Request) (*w
 		return nil, err
 	}
 	req.FD = id
+	c.parents.forget(req, fd.GFID())
 	return s.roundTrip(ctx, req, nil)
 }
 
@@ -35,6 +37,17 @@ func stat(rep *wire.Reply, err error) (xlator.Stat, error) {
 	if err != nil {
 		return xlator.Stat{}, err
 	}
+	return rep.Stat, nil
+}
+
+// entry sends an op that changes a directory's entries and keeps the
+// directory's attributes its reply carries (parents.go).
+func (c *Client) entry(ctx context.Context, req *wire.Request) (xlator.Stat, error) {
+	rep, err := c.do(ctx, req)
+	if err != nil {
+		return xlator.Stat{}, err
+	}
+	c.parents.put(rep.Parent)
 	return rep.Stat, nil
 }
 
@@ -49,8 +62,12 @@ func (c *Client) Lookup(ctx context.Context, call *xlator.Call, loc *xlator.Loc,
 	return rep.Stat, rep.XData, nil
 }
 
-// Stat sends stat.
+// Stat sends stat, unless loc is a directory whose attributes an entry
+// op's reply brought moments ago (parents.go).
 func (c *Client) Stat(ctx context.Context, call *xlator.Call, loc *xlator.Loc) (xlator.Stat, error) {
+	if st, ok := c.parents.take(loc.GFID); ok {
+		return st, nil
+	}
 	req := request(wire.OpStat, call)
 	req.Loc = *loc
 	return stat(c.do(ctx, &req))
@@ -116,21 +133,21 @@ func (c *Client) Readlink(ctx context.Context, call *xlator.Call, loc *xlator.Lo
 func (c *Client) Mknod(ctx context.Context, call *xlator.Call, loc *xlator.Loc, mode uint32, rdev uint64, umask uint32) (xlator.Stat, error) {
 	req := request(wire.OpMknod, call)
 	req.Loc, req.Mode, req.Rdev, req.Umask = *loc, mode, rdev, umask
-	return stat(c.do(ctx, &req))
+	return c.entry(ctx, &req)
 }
 
 // Mkdir sends mkdir.
 func (c *Client) Mkdir(ctx context.Context, call *xlator.Call, loc *xlator.Loc, mode uint32, umask uint32) (xlator.Stat, error) {
 	req := request(wire.OpMkdir, call)
 	req.Loc, req.Mode, req.Umask = *loc, mode, umask
-	return stat(c.do(ctx, &req))
+	return c.entry(ctx, &req)
 }
 
 // Unlink sends unlink.
 func (c *Client) Unlink(ctx context.Context, call *xlator.Call, loc *xlator.Loc) error {
 	req := request(wire.OpUnlink, call)
 	req.Loc = *loc
-	_, err := c.do(ctx, &req)
+	_, err := c.entry(ctx, &req)
 	return err
 }
 
@@ -138,7 +155,7 @@ func (c *Client) Unlink(ctx context.Context, call *xlator.Call, loc *xlator.Loc)
 func (c *Client) Rmdir(ctx context.Context, call *xlator.Call, loc *xlator.Loc) error {
 	req := request(wire.OpRmdir, call)
 	req.Loc = *loc
-	_, err := c.do(ctx, &req)
+	_, err := c.entry(ctx, &req)
 	return err
 }
 
@@ -146,7 +163,7 @@ func (c *Client) Rmdir(ctx context.Context, call *xlator.Call, loc *xlator.Loc) 
 func (c *Client) Symlink(ctx context.Context, call *xlator.Call, target string, loc *xlator.Loc, umask uint32) (xlator.Stat, error) {
 	req := request(wire.OpSymlink, call)
 	req.Target, req.Loc, req.Umask = target, *loc, umask
-	return stat(c.do(ctx, &req))
+	return c.entry(ctx, &req)
 }
 
 // Rename sends rename.
@@ -161,7 +178,7 @@ func (c *Client) Rename(ctx context.Context, call *xlator.Call, oldLoc, newLoc *
 func (c *Client) Link(ctx context.Context, call *xlator.Call, oldLoc, newLoc *xlator.Loc) (xlator.Stat, error) {
 	req := request(wire.OpLink, call)
 	req.Loc, req.Loc2 = *oldLoc, *newLoc
-	return stat(c.do(ctx, &req))
+	return c.entry(ctx, &req)
 }
 
 // Open sends open and keeps the server's handle in fd.
@@ -181,6 +198,7 @@ func (c *Client) open(ctx context.Context, call *xlator.Call, fd *xlator.FD, op 
 	}
 	req := request(op, call)
 	req.Loc, req.Flags = fd.Loc, fd.Flags
+	c.parents.forget(&req, xlator.GFID{})
 	rep, err := s.roundTrip(ctx, &req, nil)
 	if err != nil {
 		return err
@@ -201,6 +219,7 @@ func (c *Client) Create(ctx context.Context, call *xlator.Call, fd *xlator.FD, m
 	if err != nil {
 		return xlator.Stat{}, err
 	}
+	c.parents.put(rep.Parent)
 	if fd.Loc.GFID.IsZero() {
 		fd.Loc.GFID = rep.Stat.GFID
 	}

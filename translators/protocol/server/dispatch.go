@@ -84,6 +84,9 @@ func (c *conn) takeFD(id uint64) (*xlator.FD, error) {
 // dispatch runs req on the subvolume and fills rep.
 func (c *conn) dispatch(ctx context.Context, req *wire.Request, rep *wire.Reply) {
 	rep.Errno = xlator.Errno(c.call(ctx, req, rep))
+	if rep.Errno == 0 {
+		c.addParent(ctx, req, rep)
+	}
 }
 
 // locs checks the Locs an op carries.

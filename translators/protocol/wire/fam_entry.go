@@ -6,15 +6,15 @@ func init() {
 	register(OpMknod, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Mode); e.U64(r.Rdev); e.U32(r.Umask) },
 		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Mode = d.U32(); r.Rdev = d.U64(); r.Umask = d.U32() },
-		encRep: encStat, decRep: decStat,
+		encRep: encStatParent, decRep: decStatParent,
 	})
 	register(OpMkdir, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Mode); e.U32(r.Umask) },
 		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Mode = d.U32(); r.Umask = d.U32() },
-		encRep: encStat, decRep: decStat,
+		encRep: encStatParent, decRep: decStatParent,
 	})
-	register(OpUnlink, codec{encLocReq, decLocReq, none[Reply], noneDec[Reply]})
-	register(OpRmdir, codec{encLocReq, decLocReq, none[Reply], noneDec[Reply]})
+	register(OpUnlink, codec{encLocReq, decLocReq, encParent, decParent})
+	register(OpRmdir, codec{encLocReq, decLocReq, encParent, decParent})
 	register(OpSymlink, codec{
 		encReq: func(e *Enc, r *Request) { e.Str(r.Target); e.Loc(&r.Loc); e.U32(r.Umask) },
 		decReq: func(d *Dec, r *Request) {
@@ -22,7 +22,7 @@ func init() {
 			d.Loc(&r.Loc)
 			r.Umask = d.U32()
 		},
-		encRep: encStat, decRep: decStat,
+		encRep: encStatParent, decRep: decStatParent,
 	})
 	register(OpRename, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.Loc(&r.Loc2); e.U32(r.Flags) },
@@ -32,6 +32,6 @@ func init() {
 	register(OpLink, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.Loc(&r.Loc2) },
 		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); d.Loc(&r.Loc2) },
-		encRep: encStat, decRep: decStat,
+		encRep: encStatParent, decRep: decStatParent,
 	})
 }

@@ -14,8 +14,8 @@ func init() {
 	register(OpCreate, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags); e.U32(r.Mode); e.U32(r.Umask) },
 		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Flags = d.U32(); r.Mode = d.U32(); r.Umask = d.U32() },
-		encRep: func(e *Enc, r *Reply) { e.U64(r.FD); e.Stat(&r.Stat) },
-		decRep: func(d *Dec, r *Reply) { r.FD = d.U64(); d.Stat(&r.Stat) },
+		encRep: func(e *Enc, r *Reply) { e.U64(r.FD); encStatParent(e, r) },
+		decRep: func(d *Dec, r *Reply) { r.FD = d.U64(); decStatParent(d, r) },
 	})
 	register(OpRead, codec{
 		encReq: func(e *Enc, r *Request) { e.U64(r.FD); e.I64(r.Off); e.U32(r.Count) },

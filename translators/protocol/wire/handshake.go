@@ -9,8 +9,9 @@ import (
 )
 
 // Version is the protocol version this package speaks. A peer with
-// another version is refused in the handshake.
-const Version = 1
+// another version is refused in the handshake. Version 2 added the
+// parent's attributes to the replies of entry ops.
+const Version = 2
 
 // Magic starts every connection, in both directions.
 const Magic = "LOOM"

@@ -43,8 +43,12 @@ type Request struct {
 // Reply is the answer to a request: an errno, and when it is 0 the
 // results the op returns (a union like Request).
 type Reply struct {
-	Errno   syscall.Errno
-	Stat    xlator.Stat
+	Errno syscall.Errno
+	Stat  xlator.Stat
+	// Parent is the parent directory's attributes after an entry op
+	// (create, mknod, mkdir, symlink, link, unlink, rmdir), when the
+	// server could read them; a zero GFID means it did not send them.
+	Parent  xlator.Stat
 	XData   xlator.XData
 	FD      uint64
 	N       int64  // read and write counts, seek offset, copied bytes
@@ -166,13 +170,32 @@ func none[T any](*Enc, *T) {}
 // noneDec decodes nothing.
 func noneDec[T any](*Dec, *T) {}
 
-func encStat(e *Enc, r *Reply)     { e.Stat(&r.Stat) }
-func decStat(d *Dec, r *Reply)     { d.Stat(&r.Stat) }
-func encFDRep(e *Enc, r *Reply)    { e.U64(r.FD) }
-func decFDRep(d *Dec, r *Reply)    { r.FD = d.U64() }
-func encN(e *Enc, r *Reply)        { e.I64(r.N) }
-func decN(d *Dec, r *Reply)        { r.N = d.I64() }
-func encLocReq(e *Enc, r *Request) { e.Loc(&r.Loc) }
-func decLocReq(d *Dec, r *Request) { d.Loc(&r.Loc) }
-func encFDReq(e *Enc, r *Request)  { e.U64(r.FD) }
-func decFDReq(d *Dec, r *Request)  { r.FD = d.U64() }
+func encStat(e *Enc, r *Reply) { e.Stat(&r.Stat) }
+func decStat(d *Dec, r *Reply) { d.Stat(&r.Stat) }
+
+// encParent appends the optional parent attributes of an entry op: a
+// bool, then the Stat when it is true.
+func encParent(e *Enc, r *Reply) {
+	e.Bool(!r.Parent.GFID.IsZero())
+	if !r.Parent.GFID.IsZero() {
+		e.Stat(&r.Parent)
+	}
+}
+
+// decParent reads what encParent wrote.
+func decParent(d *Dec, r *Reply) {
+	if d.Bool() {
+		d.Stat(&r.Parent)
+	}
+}
+
+func encStatParent(e *Enc, r *Reply) { e.Stat(&r.Stat); encParent(e, r) }
+func decStatParent(d *Dec, r *Reply) { d.Stat(&r.Stat); decParent(d, r) }
+func encFDRep(e *Enc, r *Reply)      { e.U64(r.FD) }
+func decFDRep(d *Dec, r *Reply)      { r.FD = d.U64() }
+func encN(e *Enc, r *Reply)          { e.I64(r.N) }
+func decN(d *Dec, r *Reply)          { r.N = d.I64() }
+func encLocReq(e *Enc, r *Request)   { e.Loc(&r.Loc) }
+func decLocReq(d *Dec, r *Request)   { d.Loc(&r.Loc) }
+func encFDReq(e *Enc, r *Request)    { e.U64(r.FD) }
+func decFDReq(d *Dec, r *Request)    { r.FD = d.U64() }

@@ -35,8 +35,10 @@ func fullReply() *Reply {
 	st := xlator.Stat{GFID: xlator.NewGFID(), Dev: 1, Ino: 2, Mode: 0o100600, Nlink: 3, UID: 4, GID: 5,
 		Rdev: 6, Size: 7, Blocks: 8, Blksize: 4096, Atime: xlator.Timespec{Sec: 9, Nsec: 10},
 		Mtime: xlator.Timespec{Sec: 11, Nsec: 12}, Ctime: xlator.Timespec{Sec: 13, Nsec: 999999999}}
+	parent := st
+	parent.GFID, parent.Mode, parent.Size = xlator.NewGFID(), 0o040755, 4096
 	return &Reply{
-		Stat: st, XData: xlator.XData{"loom.gfid-assigned": {1}}, FD: 42, N: 1234,
+		Stat: st, Parent: parent, XData: xlator.XData{"loom.gfid-assigned": {1}}, FD: 42, N: 1234,
 		Data:  []byte("payload bytes"),
 		Names: []string{"user.a", "security.selinux"},
 		Entries: []xlator.DirEntry{{Name: ".", Ino: 1, Type: 0o040000, Off: 1},
@@ -129,7 +131,20 @@ func TestReplyFields(t *testing.T) {
 		}
 	}
 	check(OpLookup, func(r *Reply) bool { return r.Stat == in.Stat && reflect.DeepEqual(r.XData, in.XData) })
-	check(OpCreate, func(r *Reply) bool { return r.Stat == in.Stat && r.FD == in.FD })
+	check(OpCreate, func(r *Reply) bool { return r.Stat == in.Stat && r.FD == in.FD && r.Parent == in.Parent })
+	for _, op := range []Op{OpMknod, OpMkdir, OpSymlink, OpLink} {
+		check(op, func(r *Reply) bool { return r.Stat == in.Stat && r.Parent == in.Parent })
+	}
+	for _, op := range []Op{OpUnlink, OpRmdir} {
+		check(op, func(r *Reply) bool { return r.Parent == in.Parent })
+	}
+	// Without the parent's attributes (the server could not read them).
+	noParent := *in
+	noParent.Parent = xlator.Stat{}
+	var out Reply
+	if err := DecodeReply(OpUnlink, encodeReply(OpUnlink, &noParent), &out); err != nil || out.Parent != (xlator.Stat{}) {
+		t.Errorf("unlink without parent: reply %+v (%v)", out, err)
+	}
 	check(OpOpen, func(r *Reply) bool { return r.FD == in.FD })
 	check(OpRead, func(r *Reply) bool { return bytes.Equal(r.Data, in.Data) && r.N == int64(len(in.Data)) })
 	check(OpWrite, func(r *Reply) bool { return r.N == in.N })
