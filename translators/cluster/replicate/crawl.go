@@ -23,7 +23,7 @@ func (h *healer) runFull(ctx context.Context) {
 	h.filesTotal.Store(0)
 	h.bytesTotal.Store(0)
 	r.Log().Info("full heal started")
-	q := &dirQueue{files: make(chan struct{}, h.workers)}
+	q := &dirQueue{files: make(chan struct{}, h.workers), newBricks: r.newBricks(ctx)}
 	q.cond = sync.NewCond(&q.mu)
 	q.push(xlator.RootGFID)
 	var wg sync.WaitGroup
@@ -49,6 +49,26 @@ func (h *healer) runFull(ctx context.Context) {
 	r.Log().Info("full heal finished", "files", h.filesDone.Load(), "bytes", h.bytesDone.Load(), "seconds", d.Seconds())
 }
 
+// newBricks reports, per child, whether its brick's root had no GFID
+// when the brick was opened (storage/posix says so on every root lookup
+// for as long as it runs): such a brick started empty of Loom metadata,
+// so its pending index holds nothing from before. A child whose root
+// cannot be looked up counts as not new.
+func (r *Replicate) newBricks(ctx context.Context) []bool {
+	out := make([]bool, len(r.kids))
+	up := r.upSet()
+	for i := range r.kids {
+		if !up[i] {
+			continue
+		}
+		_, x, err := r.kids[i].Lookup(ctx, xlator.RootCall(), xlator.RootLoc(), nil)
+		if err == nil {
+			_, out[i] = x[xlator.XDataGFIDAssigned]
+		}
+	}
+	return out
+}
+
 // crawlDir heals one directory during a full crawl and queues its
 // subdirectories.
 func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
@@ -61,7 +81,7 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 	for _, ne := range created {
 		isNew[ne.gfid] = true
 	}
-	r.healFresh(ctx, r.freshJobs(created), q.files, func(g xlator.GFID, err error) {
+	r.healFresh(ctx, r.freshJobs(created, q.newBricks), q.files, func(g xlator.GFID, err error) {
 		if err != nil {
 			r.Log().Warn("full heal: heal of a new entry failed", "gfid", g, "err", err)
 		}
@@ -110,6 +130,9 @@ type dirQueue struct {
 	items  []xlator.GFID
 	active int
 	files  chan struct{} // bounds the new files healed at once, crawl-wide
+	// newBricks says which children were new bricks when the crawl
+	// began (see Replicate.newBricks).
+	newBricks []bool
 }
 
 func (q *dirQueue) push(g xlator.GFID) {

@@ -47,7 +47,7 @@ func (r *Replicate) healInode(ctx context.Context, g xlator.GFID, force bool) (b
 			}
 		}
 		var mu sync.Mutex
-		r.healFresh(ctx, r.freshJobs(created), make(chan struct{}, r.healer.workers), func(g xlator.GFID, err error) {
+		r.healFresh(ctx, r.freshJobs(created, nil), make(chan struct{}, r.healer.workers), func(g xlator.GFID, err error) {
 			mu.Lock()
 			note(true, err)
 			mu.Unlock()

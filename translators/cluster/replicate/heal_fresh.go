@@ -82,12 +82,15 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 	}
 	c := xlator.RootCall()
 	st := states[src].Stat
+	// fds holds a regular file's open descriptor on every copy healed;
+	// the xattrs, attributes and changelog go through them too (no
+	// resolution of the GFID on the brick). Other types have none.
+	fds := make([]*xlator.FD, len(r.kids))
 	if reg {
 		// The sinks write through the descriptors their creates
 		// opened; a sink without one, and the source, are opened here.
 		// The source is read with O_NOATIME, so the copy leaves its
 		// times as the lookup under the locks saw them.
-		fds := make([]*xlator.FD, len(r.kids))
 		for i := range r.kids {
 			if sinks[i] && j.fds != nil && j.fds[i] != nil {
 				fds[i] = j.fds[i]
@@ -135,7 +138,7 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			}
 		}
 	}
-	want, err := r.xattrsOf(ctx, src, nameless(g))
+	want, err := r.xattrsVia(ctx, src, nameless(g), fds[src])
 	if err != nil {
 		return false, err
 	}
@@ -149,10 +152,15 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		if !sinks[i] {
 			continue
 		}
-		if err := r.syncXattrs(ctx, i, nameless(g), want); err != nil {
+		if err := r.syncXattrsVia(ctx, i, nameless(g), fds[i], want); err != nil {
 			return false, err
 		}
-		if _, err := r.kids[i].Setattr(ctx, c, nameless(g), attr); err != nil {
+		if fds[i] != nil {
+			_, err = r.kids[i].Fsetattr(ctx, c, fds[i], attr)
+		} else {
+			_, err = r.kids[i].Setattr(ctx, c, nameless(g), attr)
+		}
+		if err != nil {
 			return false, err
 		}
 	}
@@ -160,6 +168,14 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 	// either kind can have changed it since.
 	for i := range r.kids {
 		if !parts[i] {
+			continue
+		}
+		if i != src && j.newBricks != nil && j.newBricks[i] && states[i].Dirty.isZero() {
+			// Nothing to clear on a sink that was a new brick when
+			// the crawl began: it blames nobody (freshPlanOK), its
+			// dirty count is zero, and its index holds no record of
+			// an earlier inode of this GFID (it had no records when
+			// its brick opened, and this inode never had a count).
 			continue
 		}
 		x := xlator.XData{}
@@ -176,7 +192,12 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		if d := states[i].Dirty; d[tData] != 0 || d[tMeta] != 0 {
 			x[dirtyKey] = counters{-d[tData], -d[tMeta], 0}.encode() // to exactly zero
 		}
-		if _, err := r.kids[i].Xattrop(ctx, c, nameless(g), xlator.AddArray32, r.withAllKeys(x)); err != nil {
+		if fds[i] != nil {
+			_, err = r.kids[i].Fxattrop(ctx, c, fds[i], xlator.AddArray32, r.withAllKeys(x))
+		} else {
+			_, err = r.kids[i].Xattrop(ctx, c, nameless(g), xlator.AddArray32, r.withAllKeys(x))
+		}
+		if err != nil {
 			r.Log().Warn("clearing the changelog after a heal failed", "gfid", g, "child", r.kids[i].Name(), "err", err)
 		}
 	}
@@ -312,6 +333,10 @@ type freshJob struct {
 	sinks []bool
 	size  uint64
 	fds   []*xlator.FD // per sink: the create's open descriptor, or nil
+	// newBricks, when not nil, says per child whether its brick root
+	// had no GFID when the brick opened (a full crawl's newBricks): a
+	// sink there needs no changelog-clearing xattrop after the heal.
+	newBricks []bool
 }
 
 // release closes the descriptors the creates left open (once).
@@ -325,8 +350,9 @@ func (j *freshJob) release() {
 }
 
 // freshJobs groups what an entry heal created (other than directories)
-// by inode: one job per inode, with every sink it was created on.
-func (r *Replicate) freshJobs(created []newEntry) []freshJob {
+// by inode: one job per inode, with every sink it was created on;
+// newBricks is as in freshJob (nil: none is known to be new).
+func (r *Replicate) freshJobs(created []newEntry, newBricks []bool) []freshJob {
 	var jobs []freshJob
 	at := map[xlator.GFID]int{}
 	for _, ne := range created {
@@ -337,7 +363,7 @@ func (r *Replicate) freshJobs(created []newEntry) []freshJob {
 		if !ok || jobs[k].src != ne.src {
 			at[ne.gfid] = len(jobs)
 			k = len(jobs)
-			jobs = append(jobs, freshJob{r: r, gfid: ne.gfid, typ: ne.typ, src: ne.src, sinks: make([]bool, len(r.kids)), size: ne.size})
+			jobs = append(jobs, freshJob{r: r, gfid: ne.gfid, typ: ne.typ, src: ne.src, sinks: make([]bool, len(r.kids)), size: ne.size, newBricks: newBricks})
 		}
 		jobs[k].sinks[ne.sink] = true
 		if ne.fd != nil {

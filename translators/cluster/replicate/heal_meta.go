@@ -55,8 +55,20 @@ func (r *Replicate) healMeta(ctx context.Context, g xlator.GFID, force bool, pol
 
 // xattrsOf returns child i's xattrs of loc, without Loom's own.
 func (r *Replicate) xattrsOf(ctx context.Context, i int, loc *xlator.Loc) (map[string][]byte, error) {
+	return r.xattrsVia(ctx, i, loc, nil)
+}
+
+// xattrsVia is xattrsOf through the open descriptor fd when it is not nil
+// (no resolution of loc on the brick).
+func (r *Replicate) xattrsVia(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD) (map[string][]byte, error) {
 	c := xlator.RootCall()
-	names, err := r.kids[i].Listxattr(ctx, c, loc)
+	var names []string
+	var err error
+	if fd != nil {
+		names, err = r.kids[i].Flistxattr(ctx, c, fd)
+	} else {
+		names, err = r.kids[i].Listxattr(ctx, c, loc)
+	}
 	if err != nil {
 		if errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EPERM) {
 			return map[string][]byte{}, nil
@@ -68,7 +80,12 @@ func (r *Replicate) xattrsOf(ctx context.Context, i int, loc *xlator.Loc) (map[s
 		if xlator.IsInternalXattr(n) {
 			continue
 		}
-		v, err := r.kids[i].Getxattr(ctx, c, loc, n)
+		var v []byte
+		if fd != nil {
+			v, err = r.kids[i].Fgetxattr(ctx, c, fd, n)
+		} else {
+			v, err = r.kids[i].Getxattr(ctx, c, loc, n)
+		}
 		if err != nil {
 			if errors.Is(err, syscall.ENODATA) {
 				continue
@@ -80,16 +97,28 @@ func (r *Replicate) xattrsOf(ctx context.Context, i int, loc *xlator.Loc) (map[s
 	return out, nil
 }
 
-// syncXattrs makes child i's xattrs of loc equal to want.
+// syncXattrs makes child i's xattrs of loc (Loom's own left alone) equal
+// to want.
 func (r *Replicate) syncXattrs(ctx context.Context, i int, loc *xlator.Loc, want map[string][]byte) error {
+	return r.syncXattrsVia(ctx, i, loc, nil, want)
+}
+
+// syncXattrsVia is syncXattrs through the open descriptor fd when it is
+// not nil.
+func (r *Replicate) syncXattrsVia(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD, want map[string][]byte) error {
 	c := xlator.RootCall()
-	have, err := r.xattrsOf(ctx, i, loc)
+	have, err := r.xattrsVia(ctx, i, loc, fd)
 	if err != nil {
 		return err
 	}
 	for n := range have {
 		if _, keep := want[n]; !keep {
-			if err := r.kids[i].Removexattr(ctx, c, loc, n); err != nil && !errors.Is(err, syscall.ENODATA) {
+			if fd != nil {
+				err = r.kids[i].Fremovexattr(ctx, c, fd, n)
+			} else {
+				err = r.kids[i].Removexattr(ctx, c, loc, n)
+			}
+			if err != nil && !errors.Is(err, syscall.ENODATA) {
 				return err
 			}
 		}
@@ -98,7 +127,12 @@ func (r *Replicate) syncXattrs(ctx context.Context, i int, loc *xlator.Loc, want
 		if hv, ok := have[n]; ok && bytes.Equal(hv, v) {
 			continue
 		}
-		if err := r.kids[i].Setxattr(ctx, c, loc, n, v, 0); err != nil && !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) {
+		if fd != nil {
+			err = r.kids[i].Fsetxattr(ctx, c, fd, n, v, 0)
+		} else {
+			err = r.kids[i].Setxattr(ctx, c, loc, n, v, 0)
+		}
+		if err != nil && !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) {
 			return err
 		}
 	}
