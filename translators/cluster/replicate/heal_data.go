@@ -21,7 +21,7 @@ const (
 // source stay holes (SEEK_DATA/SEEK_HOLE on the source, a punched hole on
 // the sink where it has data). The final size is set and the changelog
 // cleared under the file's full lock.
-func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, policy string, override int) (bool, error) {
+func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, policy string, override int) (_ bool, err error) {
 	hl, err := r.lockInode(ctx, r.healDomain, g, r.upSet())
 	if err != nil {
 		return false, err
@@ -57,6 +57,20 @@ func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, pol
 			opened[i] = true
 		}
 	}
+	// Writing moves the sinks' mtime: blame their metadata around it.
+	blame := r.newMetaBlame(g, only(len(r.kids), src))
+	for i := range r.kids {
+		if p.sinks[i] {
+			if err := blame.before(ctx, i); err != nil {
+				return false, err
+			}
+		}
+	}
+	defer func() {
+		if aerr := blame.after(ctx); aerr != nil && err == nil {
+			err = aerr
+		}
+	}()
 	size := int64(p.states[src].Stat.Size)
 	sinkSize := make([]int64, len(r.kids))
 	for i := range r.kids {

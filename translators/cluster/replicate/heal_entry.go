@@ -73,6 +73,28 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 		}
 	}
 	hasSource := !v.SplitBrain && count(v.Sources) > 0
+	// A sink's directory mtime moves with every name changed on it: its
+	// metadata is blamed around the changes, so that the metadata heal
+	// after this one takes the source's times.
+	var metaSources []bool
+	if hasSource {
+		metaSources = make([]bool, len(r.kids))
+		for i := range metaSources {
+			metaSources[i] = v.Sources[i] && p.ok[i]
+		}
+	}
+	blame := r.newMetaBlame(g, metaSources)
+	defer func() {
+		if aerr := blame.after(ctx); aerr != nil && err == nil {
+			err = aerr
+		}
+	}()
+	touch := func(j int) error {
+		if !v.Sinks[j] {
+			return nil
+		}
+		return blame.before(ctx, j)
+	}
 	splitNames := 0
 	for name := range names {
 		ref := -1
@@ -85,6 +107,9 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 			// No source has it: deleted while the sinks were away.
 			for j := range r.kids {
 				if e, ok := lists[j][name]; ok && p.ok[j] && v.Sinks[j] {
+					if err := touch(j); err != nil {
+						return created, changed, nil, err
+					}
 					if err := r.removeTree(ctx, j, g, name, e); err != nil {
 						return created, changed, nil, err
 					}
@@ -102,12 +127,15 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 			if ok && e.Stat.GFID == re.Stat.GFID && e.Type == re.Type {
 				continue
 			}
+			if ok && !(hasSource && v.Sources[ref] && v.Sinks[j]) {
+				splitNames++
+				r.healer.splitBrain(re.Stat.GFID, name)
+				continue
+			}
+			if err := touch(j); err != nil {
+				return created, changed, nil, err
+			}
 			if ok {
-				if !(hasSource && v.Sources[ref] && v.Sinks[j]) {
-					splitNames++
-					r.healer.splitBrain(re.Stat.GFID, name)
-					continue
-				}
 				if err := r.removeTree(ctx, j, g, name, e); err != nil {
 					return created, changed, nil, err
 				}
