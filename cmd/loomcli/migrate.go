@@ -31,7 +31,7 @@ used on its own.
   loom migrate resume MNT     resume a paused copy, or restart the mount of
                               a migration whose process died (crash, reboot)
   loom migrate finish MNT
-  loom migrate verify [--json] [--no-atime] A B
+  loom migrate verify [--json] [--no-atime] [--no-data-map] A B
   loom migrate strip DIR
 
 The migration's state is NEW/.loom/migrate.json (with the generated
