@@ -98,10 +98,10 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return exitUsage
 	}
 	name := args[0]
-	switch name {
-	case "-h", "-help", "--help":
+	switch {
+	case isHelpFlag(name):
 		name = "help"
-	case "-v", "-version", "--version":
+	case name == "-v" || name == "-version" || name == "--version":
 		name = "version"
 	}
 	c, ok := lookupCommand(name)
@@ -112,24 +112,30 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	return runCommand(ctx, env, c, args[1:])
 }
 
-// runCommand runs c, or for a group the subcommand args[0] names.
+// runCommand runs c, or for a group the subcommand args[0] names. A lone
+// -h (or --help) shows the command's help instead, whatever the command;
+// commands with flags also take it among other arguments.
 func runCommand(ctx context.Context, env *Env, c *Command, args []string) int {
-	if c.Run != nil {
-		return c.Run(ctx, env, args)
-	}
-	if len(args) == 0 {
+	if c.Run == nil && len(args) == 0 {
 		return env.usagef(c.Name, "which one? (%s)", strings.Join(subcommandNames(c), ", "))
 	}
-	switch args[0] {
-	case "-h", "-help", "--help":
+	if c.Run == nil && !isHelpFlag(args[0]) {
+		sub, ok := lookupSubcommand(c.Name, args[0])
+		if !ok {
+			return env.usagef(c.Name, "unknown subcommand %q (%s)", args[0], strings.Join(subcommandNames(c), ", "))
+		}
+		c, args = sub, args[1:]
+	}
+	if len(args) == 1 && isHelpFlag(args[0]) {
 		printCommandHelp(env.Stdout, c)
 		return exitOK
 	}
-	sub, ok := lookupSubcommand(c.Name, args[0])
-	if !ok {
-		return env.usagef(c.Name, "unknown subcommand %q (%s)", args[0], strings.Join(subcommandNames(c), ", "))
-	}
-	return sub.Run(ctx, env, args[1:])
+	return c.Run(ctx, env, args)
+}
+
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
 }
 
 // lookupSubcommand returns the subcommand sub of the command group.

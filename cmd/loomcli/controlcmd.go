@@ -3,7 +3,6 @@ package loomcli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 )
 
@@ -26,19 +25,19 @@ after the mountpoint; only its owner may use it.`,
 }
 
 func runControl(ctx context.Context, env *Env, args []string) int {
-	fs := flag.NewFlagSet("control", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	c, _ := lookupCommand("control")
+	fs := newFlagSet("control")
 	typ := fs.String("type", "", "only translators of this type")
 	volume := fs.String("volume", "", "only the translator with this volume name")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	pos, status, ok := runLeadingFlags(env, c, fs, args)
+	if !ok {
+		return status
 	}
-	if fs.NArg() < 2 {
-		fmt.Fprintf(env.Stderr, "%s control: need MOUNTPOINT and COMMAND (see %s help control)\n", env.Prog, env.Prog)
-		return exitUsage
+	if len(pos) < 2 {
+		return env.usagef("control", "need MOUNTPOINT and COMMAND")
 	}
-	req := &ControlRequest{Type: *typ, Volume: *volume, Cmd: fs.Arg(1), Args: fs.Args()[2:]}
-	replies, err := sendControl(fs.Arg(0), req)
+	req := &ControlRequest{Type: *typ, Volume: *volume, Cmd: pos[1], Args: pos[2:]}
+	replies, err := sendControl(pos[0], req)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s control: %v\n", env.Prog, err)
 		return exitFail

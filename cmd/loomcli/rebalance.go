@@ -3,7 +3,6 @@ package loomcli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -100,32 +99,32 @@ func byteCount(n int64) string {
 }
 
 func runRebalance(ctx context.Context, env *Env, args []string) int {
-	fs := flag.NewFlagSet("rebalance", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	c, _ := lookupCommand("rebalance")
+	fs := newFlagSet("rebalance")
 	volume := fs.String("volume", "", "only the distribute volume with this name")
 	asJSON := fs.Bool("json", false, "print the answers as JSON")
 	wait := fs.Bool("wait", false, "show progress until the run ends")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	pos, status, ok := runLeadingFlags(env, c, fs, args)
+	if !ok {
+		return status
 	}
-	if fs.NArg() < 2 {
-		fmt.Fprintf(env.Stderr, "%s rebalance: need MOUNTPOINT and a command (see %s help rebalance)\n", env.Prog, env.Prog)
-		return exitUsage
+	if len(pos) < 2 {
+		return env.usagef("rebalance", "need MOUNTPOINT and a command")
 	}
-	mp, cmd := fs.Arg(0), fs.Arg(1)
+	mp, cmd := pos[0], pos[1]
 	switch cmd {
 	case "fix-layout", "start", "status", "stop":
-		if fs.NArg() != 2 {
+		if len(pos) != 2 {
 			return env.failf("rebalance", "%s takes no arguments", cmd)
 		}
 	case "decommission", "recommission":
-		if fs.NArg() != 3 {
+		if len(pos) != 3 {
 			return env.failf("rebalance", "%s needs the subvolume's name", cmd)
 		}
 	default:
 		return env.failf("rebalance", "unknown command %q (fix-layout, start, status, stop, decommission, recommission)", cmd)
 	}
-	req := &ControlRequest{Type: "cluster/distribute", Volume: *volume, Cmd: cmd, Args: fs.Args()[2:]}
+	req := &ControlRequest{Type: "cluster/distribute", Volume: *volume, Cmd: cmd, Args: pos[2:]}
 	sts, code := rebalanceOnce(env, mp, req, *asJSON)
 	if code != exitOK || !*wait || cmd == "stop" {
 		return code
