@@ -52,15 +52,20 @@ func (c counters) neg() counters {
 // isZero reports whether every counter is 0.
 func (c counters) isZero() bool { return c == counters{} }
 
-// changelogReq returns the Lookup request XData that asks each child for
-// its whole changelog, merged into the caller's req.
-func (r *Replicate) changelogReq(req xlator.XData) xlator.XData {
-	out := make(xlator.XData, len(req)+len(r.pendingKeys)+1)
+// changelogReq returns the Lookup request XData that asks child i for its
+// changelog, merged into the caller's req: its dirty counter and what it
+// holds against each other child. A child never blames itself (decide
+// skips that key and no transaction writes it), so its own pending key is
+// not asked for: one getxattr less per child and lookup.
+func (r *Replicate) changelogReq(req xlator.XData, i int) xlator.XData {
+	out := make(xlator.XData, len(req)+len(r.pendingKeys))
 	for k, v := range req {
 		out[k] = v
 	}
-	for _, k := range r.pendingKeys {
-		out[k] = nil
+	for j, k := range r.pendingKeys {
+		if j != i {
+			out[k] = nil
+		}
 	}
 	out[dirtyKey] = nil
 	return out
@@ -125,4 +130,19 @@ func (r *Replicate) withAllKeys(x xlator.XData) xlator.XData {
 		}
 	}
 	return x
+}
+
+// withoutSelf returns x without child i's own pending key, which is
+// always zero on child i: the post-op neither reads nor writes it there.
+func (r *Replicate) withoutSelf(x xlator.XData, i int) xlator.XData {
+	if _, ok := x[r.pendingKeys[i]]; !ok {
+		return x
+	}
+	out := make(xlator.XData, len(x))
+	for k, v := range x {
+		if k != r.pendingKeys[i] {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -37,6 +37,7 @@ func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
 		r.upMu.Unlock()
 		r.Log().Warn("child down: it is blamed for what it misses and healed when it returns", "child", from.Name())
 		r.eager.childDown(i)
+		go r.dirs.flushAll()
 	}
 	r.upMu.Lock()
 	any := count(r.up) > 0
@@ -57,7 +58,7 @@ func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
 func (r *Replicate) probeRoot(i int) {
 	ctx, cancel := context.WithTimeout(r.runCtx, probeTimeout)
 	defer cancel()
-	_, x, err := r.kids[i].Lookup(ctx, xlator.RootCall(), xlator.RootLoc(), r.changelogReq(nil))
+	_, x, err := r.kids[i].Lookup(ctx, xlator.RootCall(), xlator.RootLoc(), r.changelogReq(nil, i))
 	if err != nil {
 		r.Log().Warn("root lookup of a child coming up failed", "child", r.kids[i].Name(), "err", err)
 		return

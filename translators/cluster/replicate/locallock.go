@@ -99,6 +99,19 @@ func (l *localLocks) lock(ctx context.Context, k lockKey, sp lockSpan) error {
 	}
 }
 
+// tryLock holds sp in k if it is free now and reports whether it did.
+func (l *localLocks) tryLock(k lockKey, sp lockSpan) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, h := range l.held[k] {
+		if h.conflicts(sp, k.entry) {
+			return false
+		}
+	}
+	l.held[k] = append(l.held[k], sp)
+	return true
+}
+
 // unlock releases one held sp in k and wakes the waiters.
 func (l *localLocks) unlock(k lockKey, sp lockSpan) {
 	l.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"path"
-	"sync"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
@@ -23,21 +22,16 @@ func (r *Replicate) lookupAll(ctx context.Context, c *xlator.Call, loc *xlator.L
 	up := r.upSet()
 	ans := make([]answer, len(r.kids))
 	states := make([]replyState, len(r.kids))
-	full := r.changelogReq(req)
-	var wg sync.WaitGroup
 	for i := range r.kids {
 		if !up[i] {
 			ans[i].err = syscall.ENOTCONN
-			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st, x, err := r.kids[i].Lookup(ctx, c, loc, full)
-			ans[i] = answer{stat: st, x: x, err: err}
-		}()
 	}
-	wg.Wait()
+	r.fanOut(ctx, up, func(i int) error {
+		st, x, err := r.kids[i].Lookup(ctx, c, loc, r.changelogReq(req, i))
+		ans[i] = answer{stat: st, x: x, err: err}
+		return err
+	})
 	fresh := r.freshSet()
 	for i := range ans {
 		if ans[i].err == nil {
@@ -82,6 +76,13 @@ func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc,
 		if !r.entryExists(ctx, loc, states) {
 			r.healer.remember(loc.Parent, r.parentLoc(loc))
 			return xlator.Stat{}, nil, syscall.ENOENT
+		}
+		if r.healName(ctx, loc) {
+			// The sinks have the entry now (blamed until its heal):
+			// answer from what every copy says.
+			if a, s := r.lookupAll(ctx, c, loc, req); firstOKIndex(s) != 0 || s[0].OK {
+				ans, states = a, s
+			}
 		}
 		r.healer.remember(loc.Parent, r.parentLoc(loc))
 	}

@@ -57,9 +57,9 @@ var Options = []xlator.OptionDef{
 	{Key: "heal-chunk-size", Type: xlator.TypeSize, Default: "1MiB", Min: 4096, Max: 64 << 20,
 		Help: "data heal copies and compares files in chunks of this size, each under its own range lock"},
 	{Key: "eager-lock", Type: xlator.TypeBool, Default: "on",
-		Help: "keep a file's lock and pre-op across a stream of writes and do one post-op at the end (delayed post-op)"},
+		Help: "keep a file's lock and pre-op across a stream of writes and a directory's dirty mark across a stream of entry changes, with one post-op at the end (delayed post-op)"},
 	{Key: "post-op-delay", Type: xlator.TypeDuration, Default: "100ms", Min: 0, Max: 10_000,
-		Help: "with eager-lock, how long a file's lock is kept after its last write"},
+		Help: "with eager-lock, how long a file's lock (a directory's dirty mark) is kept after its last write (entry change)"},
 }
 
 // Replicate replicates every fop over its children.
@@ -95,6 +95,7 @@ type Replicate struct {
 
 	inodes *inodeTable
 	eager  *eagerTable
+	dirs   *dirHolds
 	times  *timesTable
 	healer *healer
 
@@ -154,6 +155,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 	}
 	r.runCtx, r.stop = context.WithCancel(context.Background())
 	r.eager = newEagerTable(r)
+	r.dirs = newDirHolds(r)
 	r.times = newTimesTable(r)
 	r.healer = newHealer(r, int(o.Int("heal-workers")), o.Size("heal-rate-limit"), o.Size("heal-chunk-size"))
 	return r, nil
@@ -165,10 +167,11 @@ func (r *Replicate) Start(ctx context.Context) error {
 	return nil
 }
 
-// Fini ends the delayed post-ops (so no file stays marked dirty), syncs
-// the queued times and stops the healer.
+// Fini ends the delayed post-ops (so no file or directory stays marked
+// dirty), syncs the queued times and stops the healer.
 func (r *Replicate) Fini() error {
 	r.eager.flushAll()
+	r.dirs.flushAll()
 	r.times.flushAll()
 	r.stop()
 	r.healer.wait()
