@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -35,31 +34,16 @@ type daemon struct {
 // daemon's fd 3 (and is closed here, so the daemon holds the only copy).
 // On failure the daemon is already stopped and unmounted.
 func startDaemon(env *Env, name string, argv []string, mountpoint string, conn *os.File) (*daemon, error) {
-	if env.Cfg.StraceDir != "" {
-		out := filepath.Join(env.Cfg.StraceDir, name+".strace")
-		argv = append([]string{"strace", "-f", "-c", "-o", out, "--"}, argv...)
-	}
-	logPath := filepath.Join(env.Work, name+".log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout = logf
-	cmd.Stderr = logf
-	// Own process group: a terminal Ctrl-C reaches only loombench, which
-	// then unmounts in order. Pdeathsig: if loombench dies, so does it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	var extra []*os.File
 	if conn != nil {
-		cmd.ExtraFiles = []*os.File{conn}
+		extra = []*os.File{conn}
 	}
-	startErr := cmd.Start()
+	cmd, logPath, err := startProcess(env, name, argv, extra)
 	if conn != nil {
 		conn.Close()
 	}
-	if startErr != nil {
-		return nil, errors.Join(fmt.Errorf("start %s: %s: %w", name, argv[0], startErr), unmount(mountpoint))
+	if err != nil {
+		return nil, errors.Join(err, unmount(mountpoint))
 	}
 	d := &daemon{name: name, mountpoint: mountpoint, logPath: logPath, cmd: cmd, exited: make(chan struct{})}
 	go func() {

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -35,22 +33,9 @@ type serverProc struct {
 // env.Cleanup. Register a client of it after this call, so that the
 // client is released first. On failure the server is already stopped.
 func startServer(env *Env, name string, argv []string, port int) (*serverProc, error) {
-	if env.Cfg.StraceDir != "" {
-		out := filepath.Join(env.Cfg.StraceDir, name+".strace")
-		argv = append([]string{"strace", "-f", "-c", "-o", out, "--"}, argv...)
-	}
-	logPath := filepath.Join(env.Work, name+".log")
-	logf, err := os.Create(logPath)
+	cmd, logPath, err := startProcess(env, name, argv, nil)
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout = logf
-	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %s: %w", name, argv[0], err)
+		return nil, err
 	}
 	s := &serverProc{name: name, logPath: logPath, cmd: cmd, exited: make(chan struct{})}
 	go func() {

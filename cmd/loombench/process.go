@@ -1,0 +1,37 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// startProcess starts argv, a daemon of this run called name: under
+// `strace -f -c` when -strace-dir is set (NAME.strace there), its output
+// to NAME.log in the work directory, in its own process group (a
+// terminal's Ctrl-C reaches only loombench, which then stops it in order)
+// and killed if loombench dies (Pdeathsig). extra become its fds 3 and
+// on. It returns the started command and its log's path.
+func startProcess(env *Env, name string, argv []string, extra []*os.File) (*exec.Cmd, string, error) {
+	if env.Cfg.StraceDir != "" {
+		out := filepath.Join(env.Cfg.StraceDir, name+".strace")
+		argv = append([]string{"strace", "-f", "-c", "-o", out, "--"}, argv...)
+	}
+	logPath := filepath.Join(env.Work, name+".log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, "", fmt.Errorf("start %s: %w", name, err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.ExtraFiles = extra
+	if err := cmd.Start(); err != nil {
+		return nil, "", fmt.Errorf("start %s: %s: %w", name, argv[0], err)
+	}
+	return cmd, logPath, nil
+}
