@@ -101,14 +101,8 @@ func (d *daemon) stop() error {
 	return umErr
 }
 
-func (d *daemon) waitExit(timeout time.Duration) bool {
-	select {
-	case <-d.exited:
-		return true
-	case <-time.After(timeout):
-		return false
-	}
-}
+// waitExit waits up to timeout for the process to exit.
+func (d *daemon) waitExit(timeout time.Duration) bool { return closedWithin(d.exited, timeout) }
 
 // logTail returns the last lines the daemon wrote, for error messages.
 func (d *daemon) logTail() string { return logTail(d.name, d.logPath) }

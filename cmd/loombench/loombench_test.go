@@ -14,6 +14,31 @@ import (
 // daemons, every workload once, and checks that every target produced a
 // figure for every workload and that nothing stays mounted.
 func TestQuickRun(t *testing.T) {
+	cfg, res := quickRun(t, "-only", "native,loopback,loopback-nopt,loopback-ao,loom,loom-nopt")
+	if len(res.Targets) != len(cfg.Only) {
+		t.Fatalf("got %d targets, want %v", len(res.Targets), cfg.Only)
+	}
+	if want := len(selectWorkloads(cfg.Groups)); len(res.Workloads) != want {
+		t.Fatalf("got %d workloads, want %d", len(res.Workloads), want)
+	}
+	for _, w := range res.Workloads {
+		for _, c := range w.Cells {
+			if len(c.Samples) != 1 || c.Median <= 0 {
+				t.Errorf("%s on %s: samples %v, median %v", w.Name, c.Target, c.Samples, c.Median)
+			}
+			if c.Target == referenceTarget && c.Ratio != 1 {
+				t.Errorf("%s: reference ratio %v, want 1", w.Name, c.Ratio)
+			}
+		}
+	}
+}
+
+// quickRun runs `loombench -quick -json` with args end to end, in a work
+// directory of its own and within 4 minutes; it fails if the run fails or
+// leaves anything mounted, and returns the run's config and results. It
+// skips without root or /dev/fuse.
+func quickRun(t *testing.T, args ...string) (*Config, Results) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("loombench needs root (tmpfs, drop_caches, FUSE mounts)")
 	}
@@ -21,8 +46,7 @@ func TestQuickRun(t *testing.T) {
 		t.Skipf("loombench needs /dev/fuse: %v", err)
 	}
 	work := t.TempDir()
-	args := []string{"-quick", "-json", "-timeout", "4m", "-workdir", work,
-		"-only", "native,loopback,loopback-nopt,loopback-ao,loom,loom-nopt"}
+	args = append([]string{"-quick", "-json", "-timeout", "4m", "-workdir", work}, args...)
 	cfg, err := parseFlags(args, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
@@ -41,22 +65,7 @@ func TestQuickRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("decode -json output: %v\n%s", err, out.String())
 	}
-	if len(res.Targets) != len(cfg.Only) {
-		t.Fatalf("got %d targets, want %v", len(res.Targets), cfg.Only)
-	}
-	if want := len(selectWorkloads(cfg.Groups)); len(res.Workloads) != want {
-		t.Fatalf("got %d workloads, want %d", len(res.Workloads), want)
-	}
-	for _, w := range res.Workloads {
-		for _, c := range w.Cells {
-			if len(c.Samples) != 1 || c.Median <= 0 {
-				t.Errorf("%s on %s: samples %v, median %v", w.Name, c.Target, c.Samples, c.Median)
-			}
-			if c.Target == referenceTarget && c.Ratio != 1 {
-				t.Errorf("%s: reference ratio %v, want 1", w.Name, c.Ratio)
-			}
-		}
-	}
+	return cfg, res
 }
 
 // assertNothingMounted fails if any mount under dir is left behind, and

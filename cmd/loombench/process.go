@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // startProcess starts argv, a daemon of this run called name: under
@@ -34,4 +35,14 @@ func startProcess(env *Env, name string, argv []string, extra []*os.File) (*exec
 		return nil, "", fmt.Errorf("start %s: %s: %w", name, argv[0], err)
 	}
 	return cmd, logPath, nil
+}
+
+// closedWithin reports whether ch is closed within timeout.
+func closedWithin(ch <-chan struct{}, timeout time.Duration) bool {
+	select {
+	case <-ch:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
 }

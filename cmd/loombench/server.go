@@ -87,14 +87,8 @@ func (s *serverProc) stop() error {
 	return nil
 }
 
-func (s *serverProc) waitExit(timeout time.Duration) bool {
-	select {
-	case <-s.exited:
-		return true
-	case <-time.After(timeout):
-		return false
-	}
-}
+// waitExit waits up to timeout for the process to exit.
+func (s *serverProc) waitExit(timeout time.Duration) bool { return closedWithin(s.exited, timeout) }
 
 // freePort returns a TCP port on 127.0.0.1 that nothing listened on a
 // moment ago.

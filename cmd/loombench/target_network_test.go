@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"compress/gzip"
-	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,29 +14,10 @@ import (
 // target is torn down (loom-net2.pprof for the mount, loom-net2-server.pprof
 // for the server).
 func TestQuickNet2Profiles(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("loombench needs root (tmpfs, drop_caches, FUSE mounts)")
-	}
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skipf("loombench needs /dev/fuse: %v", err)
-	}
-	work, profDir := t.TempDir(), t.TempDir()
-	args := []string{"-quick", "-json", "-timeout", "4m", "-workdir", work, "-only", "loom-net2", "-groups", "seq", "-cpuprofile-dir", profDir}
-	cfg, err := parseFlags(args, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
-	defer cancel()
-	var out, log bytes.Buffer
-	runErr := run(ctx, cfg, args, &out, &log)
-	assertNothingMounted(t, work)
-	if runErr != nil {
-		t.Fatalf("run: %v\nlog:\n%s", runErr, log.String())
-	}
-	var res Results
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("decode -json output: %v\n%s", err, out.String())
+	profDir := t.TempDir()
+	_, res := quickRun(t, "-only", "loom-net2", "-groups", "seq", "-cpuprofile-dir", profDir)
+	if len(res.Workloads) == 0 {
+		t.Fatal("no workloads ran")
 	}
 	for _, w := range res.Workloads {
 		if c := w.cell("loom-net2"); c == nil || c.Median <= 0 {
