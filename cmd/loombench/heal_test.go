@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"testing"
 )
@@ -14,30 +11,7 @@ import (
 // heal row gets a figure, only loom-heal is set up, nothing stays
 // mounted.
 func TestQuickHeal(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("loombench needs root (tmpfs, drop_caches, FUSE mounts)")
-	}
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skipf("loombench needs /dev/fuse: %v", err)
-	}
-	work := t.TempDir()
-	args := []string{"-quick", "-json", "-timeout", "4m", "-workdir", work, "-groups", "heal"}
-	cfg, err := parseFlags(args, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
-	defer cancel()
-	var out, log bytes.Buffer
-	runErr := run(ctx, cfg, args, &out, &log)
-	assertNothingMounted(t, work)
-	if runErr != nil {
-		t.Fatalf("run: %v\nlog:\n%s", runErr, log.String())
-	}
-	var res Results
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("decode -json output: %v\n%s", err, out.String())
-	}
+	_, res := quickRun(t, "-groups", "heal")
 	if len(res.Targets) != 1 || res.Targets[0].Name != healTarget {
 		t.Fatalf("targets %v, want only %s", res.Targets, healTarget)
 	}
