@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/loom-fs/loom/translators/cluster/distribute"
 )
 
 func init() {
@@ -36,28 +38,10 @@ the run ends. --json prints each volume's answer as JSON.`,
 	})
 }
 
-// rebalanceStatus mirrors distribute.Status for printing.
+// rebalanceStatus is a distribute volume's answer to "status", with
+// its one-line summary.
 type rebalanceStatus struct {
-	State          string   `json:"state"`
-	Mode           string   `json:"mode"`
-	Phase          string   `json:"phase"`
-	Resumed        bool     `json:"resumed"`
-	Dirs           int64    `json:"dirs"`
-	Scanned        int64    `json:"scanned"`
-	Migrated       int64    `json:"migrated"`
-	Bytes          int64    `json:"bytes"`
-	TotalFiles     int64    `json:"total_files"`
-	TotalBytes     int64    `json:"total_bytes"`
-	Skipped        int64    `json:"skipped"`
-	Failed         int64    `json:"failed"`
-	ElapsedSec     float64  `json:"elapsed_sec"`
-	FilesPerSec    float64  `json:"files_per_sec"`
-	BytesPerSec    float64  `json:"bytes_per_sec"`
-	ETASec         float64  `json:"eta_sec"`
-	Error          string   `json:"error"`
-	Decommissioned []string `json:"decommissioned"`
-	Removable      []string `json:"removable"`
-	LastSkips      []string `json:"last_skips"`
+	distribute.Status
 }
 
 // Line is the one-line summary of a status.
@@ -124,7 +108,7 @@ func runRebalance(ctx context.Context, env *Env, args []string) int {
 	default:
 		return env.failf("rebalance", "unknown command %q (fix-layout, start, status, stop, decommission, recommission)", cmd)
 	}
-	req := &ControlRequest{Type: "cluster/distribute", Volume: *volume, Cmd: cmd, Args: pos[2:]}
+	req := &ControlRequest{Type: distribute.Type, Volume: *volume, Cmd: cmd, Args: pos[2:]}
 	sts, code := rebalanceOnce(env, mp, req, *asJSON)
 	if code != exitOK || !*wait || cmd == "stop" {
 		return code
