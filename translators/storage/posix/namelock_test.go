@@ -3,6 +3,7 @@ package posix
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -38,7 +39,7 @@ func TestCreateWithGFIDRacesLookup(t *testing.T) {
 		}},
 		{"symlink", func(l *xlator.Loc) (xlator.Stat, error) { return p.Symlink(bg, root, "target", l, 0) }},
 	}
-	const rounds = 1500
+	const rounds = 200 // without the lock, every kind failed within 2 rounds
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
 			for i := range rounds {
@@ -69,6 +70,7 @@ func TestCreateWithGFIDRacesLookup(t *testing.T) {
 							case <-done:
 								return
 							default:
+								runtime.Gosched() // let the create run, also with GOMAXPROCS=1
 							}
 						}
 					}()
