@@ -3,10 +3,12 @@ package replicate_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,22 +17,49 @@ import (
 	"github.com/loom-fs/loom/cmd/loomcli/treecheck"
 
 	"github.com/loom-fs/loom/translators/cluster/replicate"
+	_ "github.com/loom-fs/loom/translators/protocol/client"
+	_ "github.com/loom-fs/loom/translators/protocol/server"
 	"github.com/loom-fs/loom/xlator"
 )
 
 // startReplica builds and starts replicate over posix+locks bricks at
 // dirs, each under a fop counter, stopped when the benchmark ends.
+//
+// With LOOM_HEAL_VIA_SERVER set, the bricks are exported by a
+// protocol/server on 127.0.0.1 and each counter sits on a protocol/client
+// of its brick (as loom migrate --via-server does): every fop is a round
+// trip over TCP.
 func startReplica(b *testing.B, dirs []string) (*replicate.Replicate, []*fopCount) {
 	b.Helper()
 	var specs []xlator.VolumeSpec
 	var kids []xlator.SubvolumeRef
+	viaServer := os.Getenv("LOOM_HEAL_VIA_SERVER") != ""
+	var port string
+	server := xlator.VolumeSpec{Name: "server", Type: "protocol/server"}
+	if viaServer {
+		port = freePort(b)
+		server.Options = []xlator.OptionSpec{
+			{Key: "transport.socket.listen-address", Value: "127.0.0.1"},
+			{Key: "transport.socket.listen-port", Value: port}}
+	}
 	for i, d := range dirs {
 		p, l, c := fmt.Sprintf("posix%d", i), fmt.Sprintf("locks%d", i), fmt.Sprintf("count%d", i)
 		specs = append(specs,
 			xlator.VolumeSpec{Name: p, Type: "storage/posix", Options: []xlator.OptionSpec{{Key: "directory", Value: d}}},
-			xlator.VolumeSpec{Name: l, Type: "features/locks", Subvolumes: []xlator.SubvolumeRef{{Name: p}}},
-			xlator.VolumeSpec{Name: c, Type: fopCountType, Subvolumes: []xlator.SubvolumeRef{{Name: l}}})
+			xlator.VolumeSpec{Name: l, Type: "features/locks", Subvolumes: []xlator.SubvolumeRef{{Name: p}}})
+		below := l
+		if viaServer {
+			below = fmt.Sprintf("client%d", i)
+			server.Options = append(server.Options, xlator.OptionSpec{Key: "auth.addr." + l + ".allow", Value: "127.0.0.1"})
+			server.Subvolumes = append(server.Subvolumes, xlator.SubvolumeRef{Name: l})
+			specs = append(specs, xlator.VolumeSpec{Name: below, Type: "protocol/client", Options: []xlator.OptionSpec{
+				{Key: "remote-host", Value: "127.0.0.1"}, {Key: "remote-port", Value: port}, {Key: "remote-subvolume", Value: l}}})
+		}
+		specs = append(specs, xlator.VolumeSpec{Name: c, Type: fopCountType, Subvolumes: []xlator.SubvolumeRef{{Name: below}}})
 		kids = append(kids, xlator.SubvolumeRef{Name: c})
+	}
+	if viaServer {
+		specs = append(specs, server)
 	}
 	var opts []xlator.OptionSpec
 	if v := os.Getenv("LOOM_HEAL_WORKERS"); v != "" {
@@ -112,6 +141,8 @@ func makeBenchTree(b *testing.B, dir string, files, avg int) int64 {
 // not depend on the machine's load). Sizes: LOOM_HEAL_FILES (default 2000)
 // files of LOOM_HEAL_AVG (default 64KiB) bytes on average; LOOM_HEAL_WORKERS
 // sets replicate's heal-workers (default: the option's default);
+// LOOM_HEAL_VIA_SERVER reaches the bricks through protocol/server and
+// protocol/client on 127.0.0.1 (see startReplica);
 // LOOM_HEAL_CPUPROFILE names a file for a CPU profile of the heal alone
 // (the tree's creation and cp -a left out). Besides the wall clock, the
 // CPU time of the heal (this process) and of cp -a are compared. The healed
@@ -195,6 +226,17 @@ func BenchmarkFullHeal(b *testing.B) {
 		b.Logf("source:%s", summary(m0, entries))
 		b.Logf("sink:%s", summary(m1, entries))
 	}
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(b *testing.B) string {
+	b.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
 // processCPU returns the user and system CPU time this process has used.
