@@ -131,7 +131,9 @@ func covers(tried, parts []bool) bool {
 func (d *dirHolds) start(ctx context.Context, h *dirHold) bool {
 	r := d.r
 	q := lockReq{entry: true, domain: r.domain, gfid: h.g, name: holdName}
-	if !r.local.tryLock(q.key(), q.span()) {
+	if r.local.contended(q.key()) || !r.local.tryLock(q.key(), q.span()) {
+		// A heal here waits for the directory: no new hold keeps it
+		// out longer.
 		return false
 	}
 	held := &heldLocks{r: r, owner: r.newOwner(), reqs: []lockReq{q}, on: [][]bool{make([]bool, len(r.kids))}, local: 1}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loom-fs/loom/translators/cluster/replicate"
 	errorgen "github.com/loom-fs/loom/translators/debug/error-gen"
 	"github.com/loom-fs/loom/xlator"
 )
@@ -30,6 +31,19 @@ func entryDirty(t *testing.T, cl *cluster) []int32 {
 		out = append(out, v)
 	}
 	return out
+}
+
+// eventuallySameTrees is sameTrees once the batched sync of times (after
+// post-op-delay) has had its chance: it waits up to 5 s for the bricks to
+// match.
+func eventuallySameTrees(t *testing.T, a, b string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if treeOf(t, a, ".") == treeOf(t, b, ".") {
+			return
+		}
+	}
+	sameTrees(t, a, b)
 }
 
 // While entry changes follow each other in a directory, the directory
@@ -61,7 +75,7 @@ func TestDirHoldKeepsDirtyWhileEntriesChange(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	sameTrees(t, cl.dirs[0], cl.dirs[1])
+	eventuallySameTrees(t, cl.dirs[0], cl.dirs[1])
 }
 
 // rootChangelog returns brick i's entry counters of the root: its dirty
@@ -122,8 +136,44 @@ func TestDirHoldFailedCreateIsHealed(t *testing.T) {
 	if d := entryDirty(t, cl); d[0] != 0 || d[1] != 0 {
 		t.Errorf("entry dirty %v after the heal, want 0", d)
 	}
-	sameTrees(t, cl.dirs[0], cl.dirs[1])
+	eventuallySameTrees(t, cl.dirs[0], cl.dirs[1])
 	if got, err := f.read("/b"); err != nil || string(got) != "b" {
 		t.Errorf("read /b: %q, %v", got, err)
+	}
+}
+
+// A heal of a directory is not kept out by a stream of entry changes in
+// it: a full heal finishes while creates in the root go on.
+func TestDirHoldLetsHealIn(t *testing.T) {
+	cl := newCluster(t, buildOpts{n: 2, locks: true, faults: true, options: []string{"post-op-delay", "1s"}})
+	f := client(t, cl.top)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for k := 0; ; k++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f.writeFile(fmt.Sprintf("/s%05d", k), []byte("s"))
+		}
+	}()
+	defer func() {
+		close(stop)
+		<-done
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cl.control(t, "full")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		time.Sleep(20 * time.Millisecond)
+		if st := cl.control(t, "status").(*replicate.Status); !st.FullRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a full heal did not finish within 10 s while creates went on in the root")
+		}
 	}
 }
