@@ -102,7 +102,10 @@ func hasServer(specs []xlator.VolumeSpec) bool {
 }
 
 // runServer builds and starts the graph, waits for its top, reports
-// readiness and serves until a signal (or ctx) ends it.
+// readiness and serves until SIGINT, SIGTERM or SIGHUP (or ctx) ends it.
+// The signals are caught before anything starts, so one that comes at
+// any point (right after the ready report too) stops the server in
+// order, and one during start-up cuts it short.
 func runServer(ctx context.Context, env *Env, sf *processFlags, specs []xlator.VolumeSpec, top string, daemonChild bool, ready func()) (err error) {
 	log, closeLog, err := openProcessLog(env, sf)
 	if err != nil {
@@ -115,6 +118,8 @@ func runServer(ctx context.Context, env *Env, sf *processFlags, specs []xlator.V
 		return err
 	}
 	defer stopFiles()
+	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer stopSignals()
 	g, err := startGraph(ctx, specs, sf, top, log)
 	if err != nil {
 		return err
@@ -122,15 +127,8 @@ func runServer(ctx context.Context, env *Env, sf *processFlags, specs []xlator.V
 	log.Info("ready", "volfile", sf.volfile, "top", top, "pid", os.Getpid(), "version", Version)
 	ready()
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	select {
-	case sig := <-sigs:
-		log.Info("signal received; stopping", "signal", sig.String())
-	case <-ctx.Done():
-		log.Info("stopping", "reason", ctx.Err())
-	}
+	<-ctx.Done()
+	log.Info("stopping", "reason", context.Cause(ctx))
 	if err := g.Stop(); err != nil {
 		return err
 	}

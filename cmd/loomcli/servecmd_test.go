@@ -195,7 +195,7 @@ func TestServeCPUProfileWrittenOnSIGTERM(t *testing.T) {
 		t.Fatalf("%s: %d bytes, %v: the profile was not finished", profile, n, err)
 	}
 	logText, _ := os.ReadFile(filepath.Join(dir, "serve.log"))
-	if !strings.Contains(string(logText), "signal=terminated") || !strings.Contains(string(logText), "msg=stopped") {
+	if !strings.Contains(string(logText), `msg=stopping reason="terminated signal received"`) || !strings.Contains(string(logText), "msg=stopped") {
 		t.Errorf("the log does not show the SIGTERM stop:\n%s", logText)
 	}
 }
