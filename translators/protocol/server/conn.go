@@ -45,6 +45,7 @@ type conn struct {
 	closed   bool
 
 	slots  chan struct{} // one per request being served
+	work   chan job      // requests for idle workers (workers.go)
 	budget *budget       // bytes held by requests being served
 	wg     sync.WaitGroup
 }
@@ -61,6 +62,7 @@ func (s *Server) newConn(nc net.Conn) *conn {
 		fds:      map[uint64]*xlator.FD{},
 		inflight: map[uint64]context.CancelFunc{},
 		slots:    make(chan struct{}, s.maxRequests),
+		work:     make(chan job),
 		budget:   newBudget(s.maxBytes),
 	}
 }
@@ -243,7 +245,7 @@ func (c *conn) readLoop() error {
 		c.inflight[h.ID] = cancel
 		c.mu.Unlock()
 		c.wg.Add(1)
-		go c.handle(rctx, h, body, pooled, cost)
+		c.run(job{ctx: rctx, h: h, body: body, pooled: pooled, cost: cost})
 	}
 }
 
