@@ -574,8 +574,10 @@ func testMigrateLive(t *testing.T, mode string) {
 		t.Fatal(err)
 	}
 	existing := []string{"files/small", "files/big", "owners/file-3", "deep/d000/d001/d002/d003/d004/d005/d006/d007/d008/d009/d010/d011/d012/d013/d014/d015/d016/d017/d018/d019/d020/d021/d022/d023/d024/d025/d026/d027/d028/d029/d030/d031/d032/d033/d034/d035/d036/d037/d038/d039/d040/d041/d042/d043/d044/d045/d046/d047/d048/d049/d050/d051/d052/d053/d054/d055/d056/d057/d058/d059/d060/d061/d062/d063/d064/d065/d066/d067/d068/d069/d070/d071/d072/d073/d074/d075/d076/d077/d078/d079/d080/d081/d082/d083/d084/d085/d086/d087/d088/d089/d090/d091/d092/d093/d094/d095/d096/d097/d098/d099/bottom"}
-	// Slow enough that the workload overlaps the copy.
-	m.start(t, "--rate-limit", "3", "--workers", "2")
+	// Slow enough that the workload overlaps the copy (about 8 MB of
+	// data: at 3 MiB/s, with more files healed at once, the copy could
+	// be over before the kill).
+	m.start(t, "--rate-limit", "1", "--workers", "2")
 	w := newLiveWorkload(t, m.mnt, m.old, 3, existing)
 	phase := func(d time.Duration) {
 		t.Helper()
