@@ -9,6 +9,12 @@ import (
 	"github.com/loom-fs/loom/xlator"
 )
 
+// filesPerWorker is how many new files a full crawl heals at once per
+// heal worker. A new file's heal is a chain of small fops, each a round
+// trip through protocol/client; more of them in flight keep a remote
+// brick busy while each waits for its answers.
+const filesPerWorker = 4
+
 // runFull crawls the whole volume from the root, directories in parallel
 // (heal-workers of them at once): each directory's entries are healed
 // (missing ones created with their contents), every entry with something
@@ -23,7 +29,7 @@ func (h *healer) runFull(ctx context.Context) {
 	h.filesTotal.Store(0)
 	h.bytesTotal.Store(0)
 	r.Log().Info("full heal started")
-	q := &dirQueue{files: make(chan struct{}, h.workers), newBricks: r.newBricks(ctx)}
+	q := &dirQueue{files: make(chan struct{}, h.workers*filesPerWorker), newBricks: r.newBricks(ctx)}
 	q.cond = sync.NewCond(&q.mu)
 	q.push(xlator.RootGFID)
 	var wg sync.WaitGroup

@@ -385,6 +385,7 @@ func (r *Replicate) healFresh(ctx context.Context, jobs []freshJob, sem chan str
 	var wg sync.WaitGroup
 	for k := range jobs {
 		j := &jobs[k]
+		r.healer.waitResumed(ctx) // a pause stops the heal between files too
 		if ctx.Err() != nil {
 			j.release() // not healed: the index or a later crawl will
 			continue
