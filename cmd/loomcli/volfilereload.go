@@ -156,25 +156,11 @@ func (lg *liveGraph) reload(g **xlator.Graph) (reloadReply, error) {
 	if err != nil {
 		return reloadReply{}, err
 	}
-	ng, err := xlator.Build(specs, xlator.BuildOptions{Top: lg.mf.volumeName, Log: lg.log})
-	if err != nil {
-		return reloadReply{}, err
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
 	defer cancel()
-	if err := ng.Start(ctx); err != nil {
-		return reloadReply{}, err
-	}
-	upTimeout := lg.mf.upTimeout
-	if upTimeout <= 0 {
-		upTimeout = 30 * time.Second
-	}
-	upCtx, upCancel := context.WithTimeout(ctx, upTimeout)
-	err = ng.WaitUp(upCtx)
-	upCancel()
+	ng, err := startGraph(ctx, specs, &lg.mf.processFlags, top, lg.log)
 	if err != nil {
-		ng.Stop()
-		return reloadReply{}, fmt.Errorf("the new graph did not come up: %v", err)
+		return reloadReply{}, err
 	}
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
