@@ -104,7 +104,7 @@ func runMount(ctx context.Context, env *Env, args []string) int {
 		}
 		return exitOK
 	}
-	if err := serve(ctx, env, mf, specs, top, mp, opts, pipe != nil, readyReporter(pipe)); err != nil {
+	if err := serveMount(ctx, env, mf, specs, top, mp, opts, pipe != nil, readyReporter(pipe)); err != nil {
 		return fail(err)
 	}
 	return exitOK

@@ -112,7 +112,7 @@ type liveGraph struct {
 // liveGraphs makes the mount reloadable: it answers the process command
 // "reload" on the mount's control socket (loom volfile reload, and
 // SIGHUP through the stopper), switches sess to each new graph and stores
-// it in *g (which serve stops at the end), stops replaced graphs once
+// it in *g (which serveMount stops at the end), stops replaced graphs once
 // idle, and returns the getter of the current graph for the control
 // socket.
 func liveGraphs(g **xlator.Graph, sess *fuse.Session, mf *mountFlags, mountpoint string, log *slog.Logger) func() *xlator.Graph {
@@ -197,7 +197,8 @@ func (lg *liveGraph) stopRetired() {
 }
 
 // end withdraws the reload command and stops replaced graphs still
-// waiting to become idle (the mount is gone); serve stops the current one.
+// waiting to become idle (the mount is gone); serveMount stops the
+// current one.
 func (lg *liveGraph) end() {
 	lg.withdraw()
 	lg.mu.Lock()

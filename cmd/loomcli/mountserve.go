@@ -11,12 +11,12 @@ import (
 	"github.com/loom-fs/loom/xlator"
 )
 
-// serve builds and starts the graph, mounts its top on mountpoint, calls
+// serveMount builds and starts the graph, mounts its top on mountpoint, calls
 // ready once the mount is in place, and then serves until the mount ends
 // (umount, or SIGINT/SIGTERM, which unmount, even when they come while
 // mounting; SIGHUP reloads the volfile instead). Everything it set up is
 // undone on every path out.
-func serve(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, opts fuse.Options, daemonChild bool, ready func()) (err error) {
+func serveMount(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.VolumeSpec, top, mountpoint string, opts fuse.Options, daemonChild bool, ready func()) (err error) {
 	log, closeLog, err := openProcessLog(env, &mf.processFlags)
 	if err != nil {
 		return err
