@@ -38,7 +38,7 @@ const (
 	keyUsername    = "username"
 	keyPassword    = "password"
 	keyMaxBackoff  = "reconnect-max-backoff"
-	keyParentAttr  = "parent-attr-timeout"
+	keyReplyAttr   = "reply-attr-timeout"
 )
 
 func init() {
@@ -68,8 +68,8 @@ var Options = append([]xlator.OptionDef{
 		Help: "a server that answers nothing (not even a ping) for this long is taken as dead: fops fail with ENOTCONN and child-down goes up"},
 	{Key: keyMaxBackoff, Type: xlator.TypeDuration, Default: "2s", Min: 100, Max: 600_000,
 		Help: "the longest wait between two reconnection attempts (the wait starts at 100ms and doubles)"},
-	{Key: keyParentAttr, Type: xlator.TypeDuration, Default: "200ms", Min: 0, Max: 10_000,
-		Help: "a directory's attributes returned with a create, mkdir, unlink, ... through this client answer one stat of it within this time (the one the kernel sends after the change) without a round trip; 0 turns it off"},
+	{Key: keyReplyAttr, Type: xlator.TypeDuration, Default: "200ms", Min: 0, Max: 10_000,
+		Help: "attributes the server returns with a reply (a directory's with create, mkdir, unlink, ...; a file's with open) answer one stat or fstat of that inode within this time (the one the kernel sends next) without a round trip; 0 turns it off"},
 	{Key: keyUsername, Type: xlator.TypeString,
 		Help: "the user to log in as (the server's auth.login)"},
 	{Key: keyPassword, Type: xlator.TypeString,
@@ -119,7 +119,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
 	}
-	c.parents = newParentAttrs(o.Duration(keyParentAttr))
+	c.parents = newParentAttrs(o.Duration(keyReplyAttr))
 	c.behind = newBehind(func(msg string, args ...any) { c.Log().Warn(msg, args...) })
 	host, _ := os.Hostname()
 	c.process = fmt.Sprintf("%s:%d", host, os.Getpid())

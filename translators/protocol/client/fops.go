@@ -73,8 +73,12 @@ func (c *Client) Stat(ctx context.Context, call *xlator.Call, loc *xlator.Loc) (
 	return stat(c.do(ctx, &req))
 }
 
-// Fstat sends fstat.
+// Fstat sends fstat, unless the open reply of fd's file brought its
+// attributes moments ago (parents.go).
 func (c *Client) Fstat(ctx context.Context, call *xlator.Call, fd *xlator.FD) (xlator.Stat, error) {
+	if st, ok := c.parents.take(fd.GFID()); ok {
+		return st, nil
+	}
 	if c.released(fd) {
 		return c.Stat(ctx, call, byGFID(fd))
 	}
@@ -203,6 +207,9 @@ func (c *Client) open(ctx context.Context, call *xlator.Call, fd *xlator.FD, op 
 	if err != nil {
 		return err
 	}
+	if rep.Stat.GFID == fd.GFID() {
+		c.parents.put(rep.Stat)
+	}
 	c.track(fd, s, rep.FD)
 	return nil
 }
@@ -261,6 +268,7 @@ func (c *Client) Write(ctx context.Context, call *xlator.Call, fd *xlator.FD, da
 	if err != nil {
 		return 0, err
 	}
+	c.parents.drop(fd.GFID())
 	total := 0
 	for {
 		chunk := data[:min(len(data), wire.MaxData)]
@@ -375,6 +383,7 @@ func (c *Client) CopyFileRange(ctx context.Context, call *xlator.Call, in *xlato
 	if s2 != s {
 		return 0, errNotConnected
 	}
+	c.parents.drop(out.GFID())
 	req := request(wire.OpCopyFileRange, call)
 	req.FD, req.Off, req.FD2, req.Off2, req.Len, req.Flags = inID, offIn, outID, offOut, length, flags
 	rep, err := s.roundTrip(ctx, &req, nil)

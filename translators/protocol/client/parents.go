@@ -8,19 +8,21 @@ import (
 	"github.com/loom-fs/loom/xlator"
 )
 
-// parentAttrs keeps the attributes of directories that the server
-// returned with an entry op (create, mknod, mkdir, symlink, link,
-// unlink, rmdir), read right after the op. The kernel drops a
-// directory's cached attributes when an entry in it changes and asks for
-// them again (a GETATTR, a stat here) before the next lookup in it; that
-// stat is answered from here, once, if it comes within ttl of the reply.
+// parentAttrs keeps attributes the server returned with a reply, read
+// right after the op: a directory's with an entry op (create, mknod,
+// mkdir, symlink, link, unlink, rmdir) and a file's with an open. The
+// kernel drops a directory's cached attributes when an entry in it
+// changes and asks for them again (a GETATTR, a stat here) before the
+// next lookup in it, and it asks for a file's (an fstat) right after
+// opening it; that stat or fstat is answered from here, once, if it
+// comes within ttl (reply-attr-timeout) of the reply.
 //
-// Coherence: the answer is the directory as it was just after this
-// client's change. Another client's change to the same directory within
-// ttl is not seen by that one stat — the same window the mount's
-// attribute timeout (1 s by default) opens for every cached attribute.
-// Any other request through this client that names the directory
-// (setattr, xattrs, rename, an open, ...) drops its entry first.
+// Coherence: the answer is the inode as it was just after this client's
+// op. Another client's change to it within ttl is not seen by that one
+// stat — the same window the mount's attribute timeout (1 s by default)
+// opens for every cached attribute. Any other request through this
+// client that names the inode (setattr, write, xattrs, rename, an open,
+// ...) drops its entry first.
 type parentAttrs struct {
 	ttl time.Duration // 0: nothing is kept
 	mu  sync.Mutex
@@ -102,6 +104,16 @@ func (p *parentAttrs) forget(req *wire.Request, fdGFID xlator.GFID) {
 		delete(p.m, req.Loc.Parent)
 		delete(p.m, req.Loc2.Parent)
 	}
+}
+
+// drop forgets what is kept about g (a write or a copy into it).
+func (p *parentAttrs) drop(g xlator.GFID) {
+	if p.ttl == 0 || g.IsZero() {
+		return
+	}
+	p.mu.Lock()
+	delete(p.m, g)
+	p.mu.Unlock()
 }
 
 // newer reports whether a is a later time than b.

@@ -87,11 +87,11 @@ func TestParentAttrsAnswerOneStat(t *testing.T) {
 }
 
 // The kept attributes are the directory's as the server saw them after
-// the op, and they are used only within parent-attr-timeout.
+// the op, and they are used only within reply-attr-timeout.
 func TestParentAttrsFreshAndBounded(t *testing.T) {
 	brick := t.TempDir()
 	s := startServer(t, brick)
-	c := startClient(t, s, "parent-attr-timeout", "50ms")
+	c := startClient(t, s, "reply-attr-timeout", "50ms")
 	ctx, call := context.Background(), xlator.RootCall()
 	dir := mkdirAt(t, c, "d")
 	if _, err := c.Mkdir(ctx, call, dir.Child("sub"), 0o755, 0); err != nil {
@@ -124,7 +124,7 @@ func TestParentAttrsFreshAndBounded(t *testing.T) {
 		t.Errorf("stat after the timeout: nlink %d, want %d (sub2 and the brick's change)", late.Nlink, got.Nlink+2)
 	}
 	// With the timeout 0 nothing is kept.
-	off := startClient(t, s, "parent-attr-timeout", "0")
+	off := startClient(t, s, "reply-attr-timeout", "0")
 	if _, err := off.Mkdir(ctx, call, dir.Child("sub3"), 0o755, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +136,45 @@ func TestParentAttrsFreshAndBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	if now.Nlink != late.Nlink+2 {
-		t.Errorf("parent-attr-timeout 0: nlink %d, want %d", now.Nlink, late.Nlink+2)
+		t.Errorf("reply-attr-timeout 0: nlink %d, want %d", now.Nlink, late.Nlink+2)
+	}
+}
+
+// The fstat right after an open is answered, once, with the attributes
+// the open reply carried; the next goes to the server, and a write
+// through the descriptor drops them.
+func TestOpenAttrsAnswerOneFstat(t *testing.T) {
+	brick := t.TempDir()
+	s := startServer(t, brick)
+	c := startClient(t, s)
+	ctx, call := context.Background(), xlator.RootCall()
+	fd := createFD(t, c, "f")
+	if err := c.Release(ctx, call, fd); err != nil {
+		t.Fatal(err)
+	}
+	fd = openFD(t, c, "f")
+	defer c.Release(ctx, call, fd)
+	// Grow the file on the brick, behind the client's back.
+	if err := os.WriteFile(filepath.Join(brick, "f"), []byte("grown"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := c.Fstat(ctx, call, fd)
+	if err != nil || kept.Size != 0 || kept.GFID != fd.GFID() {
+		t.Fatalf("first fstat: size %d gfid %v (%v), want the open reply's: size 0, %v", kept.Size, kept.GFID, err, fd.GFID())
+	}
+	fresh, err := c.Fstat(ctx, call, fd)
+	if err != nil || fresh.Size != 5 {
+		t.Fatalf("second fstat: size %d (%v), want 5 from the server", fresh.Size, err)
+	}
+	// A write through the descriptor right after an open: the fstat
+	// after it is the server's.
+	fd2 := openFD(t, c, "f")
+	defer c.Release(ctx, call, fd2)
+	if _, err := c.Write(ctx, call, fd2, []byte("longer data"), 0); err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.Fstat(ctx, call, fd2)
+	if err != nil || after.Size != 11 {
+		t.Fatalf("fstat after a write: size %d (%v), want 11", after.Size, err)
 	}
 }

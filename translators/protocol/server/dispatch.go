@@ -86,6 +86,7 @@ func (c *conn) dispatch(ctx context.Context, req *wire.Request, rep *wire.Reply)
 	rep.Errno = xlator.Errno(c.call(ctx, req, rep))
 	if rep.Errno == 0 {
 		c.addParent(ctx, req, rep)
+		c.addOpenStat(ctx, req, rep)
 	}
 }
 

@@ -42,3 +42,22 @@ func (c *conn) addParent(ctx context.Context, req *wire.Request, rep *wire.Reply
 	}
 	rep.Parent = st
 }
+
+// addOpenStat puts the attributes of the file just opened into the open
+// reply, so the client can answer the fstat the kernel sends right after
+// an open without a round trip; a failed fstat only leaves them out.
+func (c *conn) addOpenStat(ctx context.Context, req *wire.Request, rep *wire.Reply) {
+	if req.Op != wire.OpOpen {
+		return
+	}
+	fd, err := c.fd(rep.FD)
+	if err != nil {
+		return
+	}
+	st, err := c.subvol.Fstat(ctx, &req.Call, fd)
+	if err != nil {
+		c.log.Debug("no attributes for the open reply", "gfid", fd.GFID().String(), "err", err)
+		return
+	}
+	rep.Stat = st
+}

@@ -9,7 +9,8 @@ func init() {
 	register(OpOpen, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags) },
 		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Flags = d.U32() },
-		encRep: encFDRep, decRep: decFDRep,
+		encRep: func(e *Enc, r *Reply) { e.U64(r.FD); encOptStat(e, &r.Stat) },
+		decRep: func(d *Dec, r *Reply) { r.FD = d.U64(); decOptStat(d, &r.Stat) },
 	})
 	register(OpCreate, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags); e.U32(r.Mode); e.U32(r.Umask) },

@@ -10,7 +10,8 @@ import (
 
 // Version is the protocol version this package speaks. A peer with
 // another version is refused in the handshake. Version 2 added the
-// parent's attributes to the replies of entry ops.
+// parent's attributes to the replies of entry ops and the file's to the
+// reply of open.
 const Version = 2
 
 // Magic starts every connection, in both directions.

@@ -45,6 +45,9 @@ type Request struct {
 type Reply struct {
 	Errno syscall.Errno
 	Stat  xlator.Stat
+	// Stat is also the opened file's attributes in an open reply (a zero
+	// GFID: the server did not send them).
+	//
 	// Parent is the parent directory's attributes after an entry op
 	// (create, mknod, mkdir, symlink, link, unlink, rmdir), when the
 	// server could read them; a zero GFID means it did not send them.
@@ -173,21 +176,27 @@ func noneDec[T any](*Dec, *T) {}
 func encStat(e *Enc, r *Reply) { e.Stat(&r.Stat) }
 func decStat(d *Dec, r *Reply) { d.Stat(&r.Stat) }
 
-// encParent appends the optional parent attributes of an entry op: a
-// bool, then the Stat when it is true.
-func encParent(e *Enc, r *Reply) {
-	e.Bool(!r.Parent.GFID.IsZero())
-	if !r.Parent.GFID.IsZero() {
-		e.Stat(&r.Parent)
+// encOptStat appends an optional Stat: a bool, then the Stat when it is
+// true (a zero GFID means absent).
+func encOptStat(e *Enc, st *xlator.Stat) {
+	e.Bool(!st.GFID.IsZero())
+	if !st.GFID.IsZero() {
+		e.Stat(st)
 	}
 }
 
-// decParent reads what encParent wrote.
-func decParent(d *Dec, r *Reply) {
+// decOptStat reads what encOptStat wrote.
+func decOptStat(d *Dec, st *xlator.Stat) {
 	if d.Bool() {
-		d.Stat(&r.Parent)
+		d.Stat(st)
 	}
 }
+
+// encParent appends the optional parent attributes of an entry op.
+func encParent(e *Enc, r *Reply) { encOptStat(e, &r.Parent) }
+
+// decParent reads what encParent wrote.
+func decParent(d *Dec, r *Reply) { decOptStat(d, &r.Parent) }
 
 func encStatParent(e *Enc, r *Reply) { e.Stat(&r.Stat); encParent(e, r) }
 func decStatParent(d *Dec, r *Reply) { d.Stat(&r.Stat); decParent(d, r) }

@@ -145,7 +145,7 @@ func TestReplyFields(t *testing.T) {
 	if err := DecodeReply(OpUnlink, encodeReply(OpUnlink, &noParent), &out); err != nil || out.Parent != (xlator.Stat{}) {
 		t.Errorf("unlink without parent: reply %+v (%v)", out, err)
 	}
-	check(OpOpen, func(r *Reply) bool { return r.FD == in.FD })
+	check(OpOpen, func(r *Reply) bool { return r.FD == in.FD && r.Stat == in.Stat })
 	check(OpRead, func(r *Reply) bool { return bytes.Equal(r.Data, in.Data) && r.N == int64(len(in.Data)) })
 	check(OpWrite, func(r *Reply) bool { return r.N == in.N })
 	check(OpReaddir, func(r *Reply) bool { return reflect.DeepEqual(r.Entries, in.Entries) })
