@@ -126,8 +126,8 @@ func covers(tried, parts []bool) bool {
 
 // start takes h's lock without waiting, in the process and on every
 // child it was tried on, and marks the directory dirty there. It reports
-// false (and holds nothing) when the lock is taken elsewhere or no child
-// could be marked.
+// false (and holds nothing) when the lock is taken elsewhere or a child
+// could not be locked or marked.
 func (d *dirHolds) start(ctx context.Context, h *dirHold) bool {
 	r := d.r
 	q := lockReq{entry: true, domain: r.domain, gfid: h.g, name: holdName}
@@ -149,18 +149,23 @@ func (d *dirHolds) start(ctx context.Context, h *dirHold) bool {
 			held.on[0][i] = true
 		case errors.Is(err, syscall.ENOTSUP):
 			r.noLocks[i].Store(true)
-		case errors.Is(err, syscall.EAGAIN):
+		default:
+			// Held elsewhere (EAGAIN), or the child failed: this
+			// transaction goes the plain way, which leaves out and
+			// blames a child that is really gone.
 			held.release()
 			return false
-		default:
-			parts[i] = false
 		}
 	}
-	t := &txn{op: "entry", typ: tEntry, targets: []target{{gfid: h.g}}, parts: parts}
+	t := &txn{op: "entry", typ: tEntry, targets: []target{{gfid: h.g}}, parts: append([]bool(nil), parts...)}
 	if count(parts) > 0 {
 		r.preOp(context.WithoutCancel(ctx), t)
 	}
-	if count(t.parts) == 0 {
+	if count(parts) == 0 || count(t.parts) != count(parts) {
+		// A child could not be marked: no hold (it would leave that
+		// child out of every change while it lasts); take the other
+		// marks off again.
+		r.postOp(context.WithoutCancel(ctx), t, make([]bool, len(r.kids)), t.parts)
 		held.release()
 		return false
 	}
