@@ -58,7 +58,7 @@ func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, pol
 		}
 	}
 	// Writing moves the sinks' mtime: blame their metadata around it.
-	blame := r.newMetaBlame(g, only(len(r.kids), src))
+	blame := r.newMetaBlame(g, only(len(r.kids), src), p.states)
 	for i := range r.kids {
 		if p.sinks[i] {
 			if err := blame.before(ctx, i); err != nil {

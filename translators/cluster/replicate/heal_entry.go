@@ -83,7 +83,7 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 			metaSources[i] = v.Sources[i] && p.ok[i]
 		}
 	}
-	blame := r.newMetaBlame(g, metaSources)
+	blame := r.newMetaBlame(g, metaSources, p.states)
 	defer func() {
 		if aerr := blame.after(ctx); aerr != nil && err == nil {
 			err = aerr
@@ -96,6 +96,12 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 		return blame.before(ctx, j)
 	}
 	splitNames := 0
+	// Names no source has are removed last: a file renamed while a sink
+	// was away is still there under its old name, and its new name is
+	// linked to that inode first (the create answers EEXIST), so the
+	// sink keeps the inode (and what writers have open) instead of
+	// getting a new, empty one under the file's GFID.
+	var gone []string
 	for name := range names {
 		ref := -1
 		for i := range r.kids {
@@ -104,18 +110,7 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 			}
 		}
 		if hasSource && !v.Sources[ref] {
-			// No source has it: deleted while the sinks were away.
-			for j := range r.kids {
-				if e, ok := lists[j][name]; ok && p.ok[j] && v.Sinks[j] {
-					if err := touch(j); err != nil {
-						return created, changed, nil, err
-					}
-					if err := r.removeTree(ctx, j, g, name, e); err != nil {
-						return created, changed, nil, err
-					}
-					changed = true
-				}
-			}
+			gone = append(gone, name)
 			continue
 		}
 		re := lists[ref][name]
@@ -135,18 +130,32 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 			if err := touch(j); err != nil {
 				return created, changed, nil, err
 			}
+			var ne *newEntry
 			if ok {
-				if err := r.removeTree(ctx, j, g, name, e); err != nil {
-					return created, changed, nil, err
-				}
+				ne, err = r.replaceOn(ctx, j, ref, g, name, e, re)
+			} else {
+				ne, err = r.createOn(ctx, j, ref, g, name, re)
 			}
-			ne, err := r.createOn(ctx, j, ref, g, name, re)
 			if err != nil {
 				return created, changed, nil, err
 			}
 			changed = true
 			if ne != nil {
 				created = append(created, *ne)
+			}
+		}
+	}
+	for _, name := range gone {
+		// No source has it: deleted while the sinks were away.
+		for j := range r.kids {
+			if e, ok := lists[j][name]; ok && p.ok[j] && v.Sinks[j] {
+				if err := touch(j); err != nil {
+					return created, changed, nil, err
+				}
+				if err := r.removeTree(ctx, j, g, name, e); err != nil {
+					return created, changed, nil, err
+				}
+				changed = true
 			}
 		}
 	}
@@ -161,6 +170,27 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 		}
 	}
 	return created, changed, srcList, nil
+}
+
+// replaceOn replaces the stale entry e under name in directory dir on
+// sink j by the source's entry re. For a regular file it holds the data
+// lock of re's inode meanwhile (after this process's eager lock on it has
+// ended): a write transaction of that inode whose pre-op went to j's copy
+// before the replacement would otherwise have its post-op land on
+// another inode, leaving a changelog count on each that no heal matches.
+func (r *Replicate) replaceOn(ctx context.Context, j, src int, dir xlator.GFID, name string, e, re xlator.DirEntry) (*newEntry, error) {
+	if re.Type == syscall.S_IFREG {
+		r.eager.flush(re.Stat.GFID)
+		held, err := r.lockInode(ctx, r.domain, re.Stat.GFID, r.upSet())
+		if err != nil {
+			return nil, err
+		}
+		defer held.release()
+	}
+	if err := r.removeTree(ctx, j, dir, name, e); err != nil {
+		return nil, err
+	}
+	return r.createOn(ctx, j, src, dir, name, re)
 }
 
 // listDir returns the entries of directory g on child i, with attributes.

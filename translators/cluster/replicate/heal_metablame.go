@@ -18,23 +18,27 @@ import (
 // A sink is marked before its first change (a crash in between leaves
 // the blame) and once more after the last one: a metadata heal that ran
 // in between, and cleared the first mark, cannot leave the sink's new
-// times behind. The metadata heal that follows clears the marks.
+// times behind. The metadata heal that follows clears the marks. A sink
+// that itself blames a source for metadata is not marked: that would be
+// a metadata split-brain; its metadata is the newer, times included.
 type metaBlame struct {
 	r       *Replicate
 	g       xlator.GFID
-	sources []bool // the copies that record the blame
-	marked  []bool // sinks marked before a change
+	sources []bool       // the copies that record the blame
+	states  []replyState // the copies' changelogs, as the heal found them
+	marked  []bool       // sinks marked before a change
 }
 
 // newMetaBlame prepares the marks of inode g, recorded on the copies in
-// sources; no source (nil) marks nothing.
-func (r *Replicate) newMetaBlame(g xlator.GFID, sources []bool) *metaBlame {
-	return &metaBlame{r: r, g: g, sources: sources, marked: make([]bool, len(r.kids))}
+// sources (no source, nil, marks nothing); states are the changelogs the
+// heal looked at.
+func (r *Replicate) newMetaBlame(g xlator.GFID, sources []bool, states []replyState) *metaBlame {
+	return &metaBlame{r: r, g: g, sources: sources, states: states, marked: make([]bool, len(r.kids))}
 }
 
 // before marks sink j, once, before its first change.
 func (b *metaBlame) before(ctx context.Context, j int) error {
-	if b.marked[j] || count(b.sources) == 0 || b.sources[j] {
+	if b.marked[j] || count(b.sources) == 0 || b.sources[j] || b.blamesSource(j) {
 		return nil
 	}
 	sinks := make([]bool, len(b.marked))
@@ -53,6 +57,19 @@ func (b *metaBlame) after(ctx context.Context) error {
 		return nil
 	}
 	return b.mark(ctx, b.marked)
+}
+
+// blamesSource reports whether sink j blames a source for metadata.
+func (b *metaBlame) blamesSource(j int) bool {
+	if j >= len(b.states) {
+		return false
+	}
+	for i, src := range b.sources {
+		if src && i < len(b.states[j].Pending) && b.states[j].Pending[i][tMeta] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mark adds one metadata blame of sinks on every source.

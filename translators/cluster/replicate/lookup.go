@@ -77,6 +77,13 @@ func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc,
 			r.healer.remember(loc.Parent, r.parentLoc(loc))
 			return xlator.Stat{}, nil, syscall.ENOENT
 		}
+		if r.healName(ctx, loc) {
+			// The sinks have the entry now (blamed until its heal):
+			// answer from what every copy says.
+			if a, s := r.lookupAll(ctx, c, loc, req); firstOKIndex(s) != 0 || s[0].OK {
+				ans, states = a, s
+			}
+		}
 		r.healer.remember(loc.Parent, r.parentLoc(loc))
 	}
 	if mismatch(states) && !loc.IsRoot() {

@@ -23,8 +23,8 @@ import (
 //     takes the inode's metadata lock, looks the inode up on every child
 //     and sets atime and mtime where they differ from the read child's.
 //
-// Only copies that are sources for both data and metadata are changed;
-// sinks get the times from their heal. Fini syncs what is queued.
+// Only copies that are sources for data, metadata and entries are
+// changed or copied from; sinks get the times from their heal. Fini syncs what is queued.
 
 // minTimesDelay is the shortest wait before a queued sync runs.
 const minTimesDelay = 20 * time.Millisecond
@@ -131,8 +131,10 @@ func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 
 // timesPlan picks, from the children's lookups, the copy whose times the
 // others take (prefer, when it qualifies) and the copies whose atime or
-// mtime differ from it. Only copies that are sources for data and
-// metadata take part; a split-brain or a GFID mismatch syncs nothing.
+// mtime differ from it. Only copies that are sources for data, metadata
+// and entries take part (a directory that misses entries has the times of
+// before: it must not give them to the others); a split-brain or a GFID
+// mismatch syncs nothing.
 func timesPlan(states []replyState, prefer int) (src int, targets []int) {
 	if mismatch(states) {
 		return -1, nil
@@ -141,7 +143,7 @@ func timesPlan(states []replyState, prefer int) (src int, targets []int) {
 	for i := range states {
 		good[i] = states[i].OK
 	}
-	for typ := tData; typ <= tMeta; typ++ {
+	for typ := tData; typ <= tEntry; typ++ {
 		v := decide(states, typ)
 		if v.SplitBrain {
 			return -1, nil

@@ -29,6 +29,7 @@ func TestTimesPlan(t *testing.T) {
 		{"prefer read child", []replyState{ok(at(5, 1)), ok(at(5, 2))}, 1, 1, []int{0}},
 		{"down child left out", []replyState{ok(at(5, 1)), {}, ok(at(6, 0))}, -1, 0, []int{2}},
 		{"sink left out", []replyState{ok(at(5, 1), counters{}, counters{1, 0, 0}), ok(at(6, 0))}, -1, 0, nil},
+		{"entry sink left out, even preferred", []replyState{ok(at(5, 1), counters{}, counters{0, 0, 1}), ok(at(4, 0))}, 1, 0, nil},
 		{"metadata sink left out", []replyState{ok(at(5, 1), counters{}, counters{0, 1, 0}), ok(at(6, 0))}, -1, 0, nil},
 		{"split-brain", []replyState{ok(at(5, 1), counters{}, counters{1, 0, 0}), ok(at(6, 0), counters{1, 0, 0}, counters{})}, -1, -1, nil},
 	}
