@@ -46,3 +46,22 @@ func closedWithin(ch <-chan struct{}, timeout time.Duration) bool {
 		return false
 	}
 }
+
+// signalGroup sends sig to the process group startProcess gave cmd: the
+// program and, under -strace-dir, strace with it.
+func signalGroup(cmd *exec.Cmd, sig syscall.Signal) error {
+	return syscall.Kill(-cmd.Process.Pid, sig)
+}
+
+// groupGone waits up to timeout until no process of cmd's group is left
+// (a traced program can outlive strace, which detaches when signalled).
+func groupGone(cmd *exec.Cmd, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for syscall.Kill(-cmd.Process.Pid, 0) == nil {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}

@@ -73,16 +73,19 @@ func waitListening(port int, timeout time.Duration, exited <-chan struct{}) erro
 	}
 }
 
-// stop sends SIGTERM (which writes a strace summary and lets the server
-// release its brick) and SIGKILL if it has not exited 10 s later.
+// stop sends SIGTERM to the server's process group (so that under
+// -strace-dir it reaches the server, not only strace, which would detach
+// and leave it running): the server releases its brick and writes its
+// profile, strace its summary. SIGKILL follows if the group has not
+// exited 10 s later.
 func (s *serverProc) stop() error {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	if s.waitExit(10 * time.Second) {
+	_ = signalGroup(s.cmd, syscall.SIGTERM)
+	if s.waitExit(10*time.Second) && groupGone(s.cmd, 10*time.Second) {
 		return nil
 	}
-	_ = s.cmd.Process.Kill()
-	if !s.waitExit(5 * time.Second) {
-		return fmt.Errorf("stop %s: pid %d did not exit after SIGKILL", s.name, s.cmd.Process.Pid)
+	_ = signalGroup(s.cmd, syscall.SIGKILL)
+	if !s.waitExit(5*time.Second) || !groupGone(s.cmd, 5*time.Second) {
+		return fmt.Errorf("stop %s: process group %d did not exit after SIGKILL", s.name, s.cmd.Process.Pid)
 	}
 	return nil
 }

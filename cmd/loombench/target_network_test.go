@@ -4,18 +4,26 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
 
-// TestQuickNet2Profiles runs `loombench -quick -only loom-net2 -groups seq
-// -cpuprofile-dir D` end to end: loom serve and loom mount as two real
-// processes on loopback TCP, and each writes its CPU profile when the
-// target is torn down (loom-net2.pprof for the mount, loom-net2-server.pprof
-// for the server).
+// TestQuickNet2Profiles runs `loombench -quick -only loom-net2 -groups
+// seq -cpuprofile-dir D -strace-dir D` end to end: loom serve and loom
+// mount as two real processes on loopback TCP, each under strace when
+// it is installed, and each writes its CPU profile when the target is
+// torn down (loom-net2.pprof for the mount, loom-net2-server.pprof for
+// the server).
 func TestQuickNet2Profiles(t *testing.T) {
 	profDir := t.TempDir()
-	_, res := quickRun(t, "-only", "loom-net2", "-groups", "seq", "-cpuprofile-dir", profDir)
+	args := []string{"-only", "loom-net2", "-groups", "seq", "-cpuprofile-dir", profDir}
+	// Under strace the server must still get the SIGTERM that makes it
+	// write its profile (strace alone detaches and leaves it running).
+	if _, err := exec.LookPath("strace"); err == nil {
+		args = append(args, "-strace-dir", profDir)
+	}
+	_, res := quickRun(t, args...)
 	if len(res.Workloads) == 0 {
 		t.Fatal("no workloads ran")
 	}
