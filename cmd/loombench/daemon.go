@@ -84,17 +84,18 @@ func probe(dir string, timeout time.Duration) error {
 
 // stop unmounts the daemon's mount point, lets it exit on its own (so a
 // profile or strace summary is written), and escalates to SIGTERM and
-// SIGKILL only if it does not. Safe to call more than once.
+// SIGKILL, sent to its process group (strace too under -strace-dir),
+// only if it does not. Safe to call more than once.
 func (d *daemon) stop() error {
 	umErr := unmount(d.mountpoint)
 	if d.waitExit(10 * time.Second) {
 		return umErr
 	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	_ = signalGroup(d.cmd, syscall.SIGTERM)
 	if d.waitExit(3 * time.Second) {
 		return umErr
 	}
-	_ = d.cmd.Process.Kill()
+	_ = signalGroup(d.cmd, syscall.SIGKILL)
 	if !d.waitExit(5 * time.Second) {
 		return errors.Join(umErr, fmt.Errorf("stop %s: pid %d did not exit after SIGKILL", d.name, d.cmd.Process.Pid))
 	}
