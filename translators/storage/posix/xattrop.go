@@ -1,6 +1,7 @@
 package posix
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"syscall"
@@ -28,6 +29,16 @@ func addArrays(stored, given []byte, width int) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// allZero reports whether every byte of b is 0.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func opWidth(op xlator.XattropOp) (int, error) {
@@ -65,8 +76,14 @@ func (p *Posix) xattrop(g xlator.GFID, op xlator.XattropOp, xattrs xlator.XData,
 		if err != nil {
 			return nil, err
 		}
-		if err := set(attr, v); err != nil {
-			return nil, err
+		// An unchanged value is not written again, nor is a missing
+		// one written as zeros (missing reads as zeros): replicate's
+		// post-ops and heals send every changelog key, most of them
+		// adding nothing.
+		if !bytes.Equal(v, stored) && (stored != nil || !allZero(v)) {
+			if err := set(attr, v); err != nil {
+				return nil, err
+			}
 		}
 		out[name] = v
 	}

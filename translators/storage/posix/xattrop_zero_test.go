@@ -1,0 +1,55 @@
+package posix
+
+import (
+	"bytes"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/loom-fs/loom/xlator"
+	"golang.org/x/sys/unix"
+)
+
+// An xattrop that adds nothing leaves the file alone: a missing counter is
+// not written as zeros and an unchanged one is not rewritten (its ctime
+// stays), while the reply still carries every value.
+func TestXattropWritesOnlyChanges(t *testing.T) {
+	p, dir := newBrick(t)
+	createFile(t, p, "/f", nil)
+	path := filepath.Join(dir, "f")
+	disk := p.ns + ".loom.pending.z"
+	zero := make([]byte, 12)
+	out := must[xlator.XData](t)(p.Xattrop(bg, root, loc("/f"), xlator.AddArray32, xlator.XData{"loom.pending.z": zero}))
+	if !bytes.Equal(out["loom.pending.z"], zero) {
+		t.Fatalf("reply %x, want zeros", out["loom.pending.z"])
+	}
+	if _, err := unix.Lgetxattr(path, disk, make([]byte, 64)); err != syscall.ENODATA {
+		t.Fatalf("a zero added to a missing counter was written: %v", err)
+	}
+	one := []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}
+	must[xlator.XData](t)(p.Xattrop(bg, root, loc("/f"), xlator.AddArray32, xlator.XData{"loom.pending.z": one}))
+	var before, after unix.Stat_t
+	ok(t, unix.Lstat(path, &before))
+	out = must[xlator.XData](t)(p.Xattrop(bg, root, loc("/f"), xlator.AddArray32, xlator.XData{"loom.pending.z": zero}))
+	ok(t, unix.Lstat(path, &after))
+	if !bytes.Equal(out["loom.pending.z"], one) {
+		t.Fatalf("reply %x, want %x", out["loom.pending.z"], one)
+	}
+	if after.Ctim != before.Ctim {
+		t.Fatalf("an xattrop adding zeros rewrote the counter (ctime %v -> %v)", before.Ctim, after.Ctim)
+	}
+	buf := make([]byte, 64)
+	n, err := unix.Lgetxattr(path, disk, buf)
+	ok(t, err)
+	if !bytes.Equal(buf[:n], one) {
+		t.Fatalf("on disk %x, want %x", buf[:n], one)
+	}
+	// Back to zero is a change: written.
+	minus := []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
+	must[xlator.XData](t)(p.Xattrop(bg, root, loc("/f"), xlator.AddArray32, xlator.XData{"loom.pending.z": minus}))
+	n, err = unix.Lgetxattr(path, disk, buf)
+	ok(t, err)
+	if !bytes.Equal(buf[:n], zero) {
+		t.Fatalf("on disk %x after going back to zero, want zeros", buf[:n])
+	}
+}
