@@ -29,7 +29,9 @@ func (h *healer) runFull(ctx context.Context) {
 	h.filesTotal.Store(0)
 	h.bytesTotal.Store(0)
 	r.Log().Info("full heal started")
-	q := &dirQueue{files: make(chan struct{}, h.workers*filesPerWorker), newBricks: r.newBricks(ctx)}
+	q := &dirQueue{files: make(chan struct{}, h.workers*filesPerWorker), newBricks: r.newBricks(ctx),
+		progress: &crawlProgress{h: h, files: map[xlator.GFID]*fileProgress{}}}
+	ctx = withCrawlProgress(ctx, q.progress)
 	q.cond = sync.NewCond(&q.mu)
 	q.push(xlator.RootGFID)
 	var wg sync.WaitGroup
@@ -87,11 +89,6 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 	for _, ne := range created {
 		isNew[ne.gfid] = true
 	}
-	r.healFresh(ctx, r.freshJobs(created, q.newBricks), q.files, func(g xlator.GFID, err error) {
-		if err != nil {
-			r.Log().Warn("full heal: heal of a new entry failed", "gfid", g, "err", err)
-		}
-	})
 	if ents == nil {
 		// No source listed it (split-brain, or the entry heal failed):
 		// list the copy reads would use.
@@ -99,14 +96,34 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 			ents, _ = r.listDir(ctx, src, g)
 		}
 	}
+	// Progress counts the listed entries; a new file's names are done
+	// when its heal ends.
+	var mu sync.Mutex
+	newNames := map[xlator.GFID][]xlator.DirEntry{}
 	for _, e := range ents {
-		h.filesTotal.Add(1)
-		if e.Type == syscall.S_IFREG {
-			h.bytesTotal.Add(int64(e.Stat.Size))
+		q.progress.listed(e)
+		if isNew[e.Stat.GFID] && e.Type != syscall.S_IFDIR {
+			newNames[e.Stat.GFID] = append(newNames[e.Stat.GFID], e)
 		}
+	}
+	r.healFresh(ctx, r.freshJobs(created, q.newBricks), q.files, func(g xlator.GFID, err error) {
+		if err != nil {
+			r.Log().Warn("full heal: heal of a new entry failed", "gfid", g, "err", err)
+			return
+		}
+		mu.Lock()
+		names := newNames[g]
+		delete(newNames, g)
+		mu.Unlock()
+		for _, e := range names {
+			q.progress.done(e)
+		}
+	})
+	for _, e := range ents {
 		switch {
 		case e.Type == syscall.S_IFDIR:
 			q.push(e.Stat.GFID)
+			q.progress.done(e)
 		case isNew[e.Stat.GFID]:
 		default:
 			if pending, _ := r.pendingOn(ctx, e.Stat.GFID); pending {
@@ -120,7 +137,7 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 					r.Log().Warn("full heal: metadata heal failed", "gfid", e.Stat.GFID, "err", err)
 				}
 			}
-			h.filesDone.Add(1)
+			q.progress.done(e)
 		}
 	}
 	if _, err := r.healMeta(ctx, g, changed, r.favoritePolicy(), -1); err != nil {
@@ -139,6 +156,7 @@ type dirQueue struct {
 	// newBricks says which children were new bricks when the crawl
 	// began (see Replicate.newBricks).
 	newBricks []bool
+	progress  *crawlProgress
 }
 
 func (q *dirQueue) push(g xlator.GFID) {

@@ -96,7 +96,7 @@ func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, pol
 		if err != nil {
 			return false, err
 		}
-		r.healer.progressBytes(copied)
+		r.healer.progressBytes(ctx, g, copied)
 		r.healer.throttle(ctx, copied)
 	}
 	held, err := r.lockInode(ctx, r.domain, g, opened)

@@ -261,7 +261,6 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 	case syscall.S_IFREG:
 		fd := xlator.NewFD(loc, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY, false)
 		if _, err = r.kids[j].Create(ctx, c, fd, st.Mode&0o7777, 0); err == nil {
-			r.healer.progressFiles(1)
 			return &newEntry{gfid: st.GFID, typ: st.Type(), src: src, sink: j, size: st.Size, fd: fd}, nil
 		}
 		if errors.Is(err, syscall.EEXIST) && st.Nlink == 1 {
@@ -289,7 +288,6 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 	if err != nil {
 		return nil, xlator.Wrap("heal create", name, err)
 	}
-	r.healer.progressFiles(1)
 	return &newEntry{gfid: st.GFID, dir: st.Type() == syscall.S_IFDIR, typ: st.Type(), src: src, sink: j, size: st.Size}, nil
 }
 

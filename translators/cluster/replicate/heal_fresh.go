@@ -128,7 +128,7 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		if err != nil {
 			return false, err
 		}
-		r.healer.progressBytes(written)
+		r.healer.progressBytes(ctx, g, written)
 		r.healer.throttle(ctx, written)
 		if !noatime {
 			// Reading may have moved the source's atime: take the

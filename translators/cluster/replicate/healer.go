@@ -277,9 +277,10 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 	}()
 	switch {
 	case err == nil, errors.Is(err, syscall.ENOENT):
+		indexed := it.indexed // rememberIndexed sets it under h.mu
 		h.mu.Unlock()
 		pending, _, waits := h.r.pendingState(ctx, g)
-		if it.indexed && (!pending || errors.Is(err, syscall.ENOENT)) {
+		if indexed && (!pending || errors.Is(err, syscall.ENOENT)) {
 			h.r.dropRecords(ctx, g)
 		}
 		h.mu.Lock()
@@ -361,9 +362,6 @@ func (h *healer) resume() {
 	h.mu.Unlock()
 	h.poke()
 }
-
-func (h *healer) progressBytes(n int64) { h.bytesDone.Add(n) }
-func (h *healer) progressFiles(n int64) { h.filesDone.Add(n) }
 
 // healed drops inode g from the waiting set when nothing is pending on it
 // any more (it was healed as part of another heal).
