@@ -157,7 +157,8 @@ func (d *dirHolds) start(ctx context.Context, h *dirHold) bool {
 			return false
 		}
 	}
-	t := &txn{op: "entry", typ: tEntry, targets: []target{{gfid: h.g}}, parts: append([]bool(nil), parts...)}
+	t := &txn{op: "entry hold", path: "<gfid:" + h.g.String() + ">", typ: tEntry,
+		targets: []target{{gfid: h.g}}, parts: append([]bool(nil), parts...)}
 	if count(parts) > 0 {
 		r.preOp(context.WithoutCancel(ctx), t)
 	}
