@@ -44,6 +44,12 @@ func (r *Replicate) healName(ctx context.Context, loc *xlator.Loc) bool {
 	// timeout bounds the wait.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), nameHealTimeout)
 	defer cancel()
+	// Only a parent with a sink of its entries needs the lock: an entry
+	// missing on some copies while nothing is blamed is one being
+	// created or removed right now, and its transaction holds the lock.
+	if _, ps := r.lookupAll(ctx, xlator.RootCall(), r.parentLoc(loc), nil); !hasEntrySink(ps) {
+		return false
+	}
 	held, err := r.acquire(ctx, []lockReq{{entry: true, domain: r.domain, gfid: loc.Parent, name: name}}, append([]bool(nil), r.upSet()...))
 	if err != nil {
 		r.Log().Debug("name heal: the entry lock was not had in time; left to the parent's heal", "path", loc.Path, "err", err)
@@ -51,10 +57,10 @@ func (r *Replicate) healName(ctx context.Context, loc *xlator.Loc) bool {
 	}
 	defer held.release()
 	_, ps := r.lookupAll(ctx, xlator.RootCall(), r.parentLoc(loc), nil)
-	v := decide(ps, tEntry)
-	if v.SplitBrain || count(v.Sources) == 0 || count(v.Sinks) == 0 {
+	if !hasEntrySink(ps) {
 		return false
 	}
+	v := decide(ps, tEntry)
 	eloc := &xlator.Loc{Path: loc.Path, Parent: loc.Parent, Name: name}
 	ans, states := r.lookupAll(ctx, xlator.RootCall(), eloc, nil)
 	src := nameSource(states, v.Sources, r.readChild)
@@ -95,6 +101,13 @@ func (r *Replicate) healName(ctx context.Context, loc *xlator.Loc) bool {
 		r.healer.remember(loc.Parent, r.parentLoc(loc))
 	}
 	return made
+}
+
+// hasEntrySink reports whether the directory answers ps show a source and
+// a sink of its entries (and no split-brain).
+func hasEntrySink(ps []replyState) bool {
+	v := decide(ps, tEntry)
+	return !v.SplitBrain && count(v.Sources) > 0 && count(v.Sinks) > 0
 }
 
 // nameSource picks the copy a name heal creates the entry from: a source
