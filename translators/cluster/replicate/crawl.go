@@ -2,10 +2,12 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/loom-fs/loom/translators/features/index"
 	"github.com/loom-fs/loom/xlator"
 )
 
@@ -57,11 +59,13 @@ func (h *healer) runFull(ctx context.Context) {
 	r.Log().Info("full heal finished", "files", h.filesDone.Load(), "bytes", h.bytesDone.Load(), "seconds", d.Seconds())
 }
 
-// newBricks reports, per child, whether its brick's root had no GFID
-// when the brick was opened (storage/posix says so on every root lookup
-// for as long as it runs): such a brick started empty of Loom metadata,
-// so its pending index holds nothing from before. A child whose root
-// cannot be looked up counts as not new.
+// newBricks reports, per child, whether it is a new brick whose pending
+// index holds nothing: its root had no GFID when the brick was opened
+// (storage/posix says so on every root lookup for as long as it runs),
+// and its features/index has no records now (or it has no index). A new
+// inode the crawl creates there then has no index record left from an
+// earlier inode of its GFID. A child that cannot be asked counts as not
+// new.
 func (r *Replicate) newBricks(ctx context.Context) []bool {
 	out := make([]bool, len(r.kids))
 	up := r.upSet()
@@ -70,8 +74,18 @@ func (r *Replicate) newBricks(ctx context.Context) []bool {
 			continue
 		}
 		_, x, err := r.kids[i].Lookup(ctx, xlator.RootCall(), xlator.RootLoc(), nil)
-		if err == nil {
-			_, out[i] = x[xlator.XDataGFIDAssigned]
+		if err != nil {
+			continue
+		}
+		if _, fresh := x[xlator.XDataGFIDAssigned]; !fresh {
+			continue
+		}
+		_, x, err = r.kids[i].Lookup(ctx, xlator.RootCall(), indexLoc(), xlator.XData{index.CountKey: nil})
+		switch {
+		case err == nil:
+			out[i] = string(x[index.CountKey]) == "0"
+		case errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ESTALE):
+			out[i] = true // no features/index here: no records
 		}
 	}
 	return out

@@ -28,12 +28,15 @@ import (
 // With LOOM_HEAL_VIA_SERVER set, the bricks are exported by a
 // protocol/server on 127.0.0.1 and each counter sits on a protocol/client
 // of its brick (as loom migrate --via-server does): every fop is a round
-// trip over TCP.
+// trip over TCP. With LOOM_HEAL_INDEX set, features/index sits right
+// above each storage/posix (as in a volume served by loom serve), and the
+// heal is over only when no brick's index holds a record.
 func startReplica(b *testing.B, dirs []string) (*replicate.Replicate, []*fopCount) {
 	b.Helper()
 	var specs []xlator.VolumeSpec
 	var kids []xlator.SubvolumeRef
 	viaServer := os.Getenv("LOOM_HEAL_VIA_SERVER") != ""
+	withIndex := os.Getenv("LOOM_HEAL_INDEX") != ""
 	var port string
 	server := xlator.VolumeSpec{Name: "server", Type: "protocol/server"}
 	if viaServer {
@@ -45,8 +48,13 @@ func startReplica(b *testing.B, dirs []string) (*replicate.Replicate, []*fopCoun
 	for i, d := range dirs {
 		p, l, c := fmt.Sprintf("posix%d", i), fmt.Sprintf("locks%d", i), fmt.Sprintf("count%d", i)
 		specs = append(specs,
-			xlator.VolumeSpec{Name: p, Type: "storage/posix", Options: []xlator.OptionSpec{{Key: "directory", Value: d}}},
-			xlator.VolumeSpec{Name: l, Type: "features/locks", Subvolumes: []xlator.SubvolumeRef{{Name: p}}})
+			xlator.VolumeSpec{Name: p, Type: "storage/posix", Options: []xlator.OptionSpec{{Key: "directory", Value: d}}})
+		if withIndex {
+			x := fmt.Sprintf("index%d", i)
+			specs = append(specs, xlator.VolumeSpec{Name: x, Type: "features/index", Subvolumes: []xlator.SubvolumeRef{{Name: p}}})
+			p = x
+		}
+		specs = append(specs, xlator.VolumeSpec{Name: l, Type: "features/locks", Subvolumes: []xlator.SubvolumeRef{{Name: p}}})
 		below := l
 		if viaServer {
 			below = fmt.Sprintf("client%d", i)
