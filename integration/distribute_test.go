@@ -345,14 +345,7 @@ func TestDistributeReplicate2x2(t *testing.T) {
 		t.Errorf("loom exited with %d", code)
 	}
 	if len(stuck) > 0 {
-		// KNOWN BUG (issue #3, left open): an entry heal that replaces a
-		// stale name does not take the data lock of the inode it
-		// replaces, so a write's pre-op and post-op can land on different
-		// inodes and a record stays in the index. The same kill -9
-		// scenario over one replicate pair is checked strictly by
-		// TestHealServeKill9DuringWrites; here everything above (posixtest,
-		// the mount working through the kill) stays asserted.
-		t.Skipf("known replicate bug: heal info did not reach 0 after the restart: %s", strings.Join(stuck, "; "))
+		t.Fatalf("heal info did not reach 0 after the restart: %s", strings.Join(stuck, "; "))
 	}
 	sameBricks(t, bricks[0], bricks[1])
 	sameBricks(t, bricks[2], bricks[3])

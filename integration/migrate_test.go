@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -663,11 +664,7 @@ func TestMigrateExamples(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := newMigration(t)
-			// Depth 20, not 100: a crawl heals a missing directory in the
-			// background, so each crawl reaches one level further and a
-			// 100-deep chain needs 100 crawls (known, issue #3). Depth
-			// 100+ is covered by TestMigrateFidelity's full heal.
-			cfg := treegen.Config{Seed: 9, WideEntries: 300, Depth: 20, BigFileSize: 3 << 20, SparseSize: 32 << 20}
+			cfg := treegen.Config{Seed: 9, WideEntries: 300, Depth: 100, BigFileSize: 3 << 20, SparseSize: 32 << 20}
 			if _, err := treegen.Generate(m.old, cfg); err != nil {
 				t.Fatal(err)
 			}
@@ -688,6 +685,31 @@ func TestMigrateExamples(t *testing.T) {
 			deadline := time.Now().Add(90 * time.Second)
 			var diffs []treecheck.Diff
 			mnt.guard(t, 2*time.Minute, "crawling the mount", func() {
+				// The mount is ready with OLD up; NEW may connect a
+				// moment later (single-file: the server starts in the
+				// same process). A crawl while NEW is down heals
+				// nothing, so it starts once both bricks are up.
+				for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+					in := pairHealInfo(t, mnt.Dir, "migrate")
+					up := len(in.Bricks) == 2
+					for _, b := range in.Bricks {
+						up = up && b.Up
+					}
+					if up {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the bricks are not both up after a minute: %+v", in)
+					}
+				}
+				crawl(t, mnt.Dir)
+				// One crawl makes every entry, the 100-deep chain's
+				// too: a lookup that finds an entry missing on NEW
+				// creates it there before it answers (contents follow
+				// in the background).
+				if missing := missingEntries(t, m.old, m.new); len(missing) > 0 {
+					t.Errorf("%d entries of OLD not on NEW after one crawl, such as %v", len(missing), missing[:min(len(missing), 5)])
+				}
 				for {
 					crawl(t, mnt.Dir)
 					diffs = treecheck.Compare(scanTree(t, m.old, treecheck.Options{}), scanTree(t, m.new, treecheck.Options{}), opt)
@@ -708,6 +730,21 @@ func TestMigrateExamples(t *testing.T) {
 			noLoomLeft(t, m.new)
 		})
 	}
+}
+
+// missingEntries returns the paths below old that new lacks (Loom's own
+// directory left out).
+func missingEntries(t *testing.T, old, new string) []string {
+	t.Helper()
+	have := scanTree(t, new, treecheck.Options{NoContents: true}).Entries
+	var missing []string
+	for p := range scanTree(t, old, treecheck.Options{NoContents: true}).Entries {
+		if _, ok := have[p]; !ok {
+			missing = append(missing, p)
+		}
+	}
+	sort.Strings(missing)
+	return missing
 }
 
 // crawl does what a GlusterFS user does to heal a volume: list every
