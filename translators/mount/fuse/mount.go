@@ -75,6 +75,12 @@ func Mount(top xlator.Translator, mountpoint string, o Options) (*Session, error
 		m.Unmount()
 		return nil, fmt.Errorf("mount %s: the new mount does not answer: %s", abs, oneLine(err))
 	}
+	if mo.DirectMount {
+		// Only root may write sysfs; a failure costs speed, not function.
+		if _, err := raiseReadAhead(abs, mo.MaxReadAhead/1024); err != nil {
+			o.Log.Warn("readahead stays at the system default", "mountpoint", abs, "err", err)
+		}
+	}
 	o.Log.Info("mounted", "mountpoint", abs, "top", top.Name(), "fsname", o.FSName)
 	return m, nil
 }
