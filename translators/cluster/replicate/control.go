@@ -12,7 +12,7 @@ import (
 )
 
 // Commands lists the commands Control answers.
-var Commands = []string{"info", "full", "index", "status", "pause", "resume", "split-brain"}
+var Commands = []string{"info", "full", "index", "status", "pause", "resume", "split-brain", "sync"}
 
 // Info is the answer of "info": what waits to be healed.
 type Info struct {
@@ -85,6 +85,12 @@ func (r *Replicate) Control(ctx context.Context, cmd string, args []string) (any
 		return r.status(ctx), nil
 	case "split-brain":
 		return r.resolve(ctx, args)
+	case "sync":
+		// The delayed post-ops and the batched sync of times, now: once
+		// it answers (and no fop runs), the good copies' changelogs and
+		// times are final and the bricks can be compared.
+		r.settle()
+		return r.status(ctx), nil
 	}
 	return nil, fmt.Errorf("unknown command %q (known: %v)", cmd, Commands)
 }

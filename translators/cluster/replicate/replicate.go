@@ -167,12 +167,20 @@ func (r *Replicate) Start(ctx context.Context) error {
 	return nil
 }
 
-// Fini ends the delayed post-ops (so no file or directory stays marked
-// dirty), syncs the queued times and stops the healer.
-func (r *Replicate) Fini() error {
+// settle ends the delayed post-ops (eager-lock streams of writes and
+// directory dirty holds that no transaction runs under) and syncs the
+// queued times now, returning when that is done. A hold a transaction
+// runs under ends with it.
+func (r *Replicate) settle() {
 	r.eager.flushAll()
 	r.dirs.flushAll()
 	r.times.flushAll()
+}
+
+// Fini ends the delayed post-ops (so no file or directory stays marked
+// dirty), syncs the queued times and stops the healer.
+func (r *Replicate) Fini() error {
+	r.settle()
 	r.stop()
 	r.healer.wait()
 	return nil
