@@ -113,8 +113,13 @@ func (e *eagerTable) enter(ctx context.Context, fd *xlator.FD) (*eagerState, err
 			if err != nil {
 				return xlator.Wrap("write", fd.Loc.Path, err)
 			}
+			if errs := r.preOp(context.WithoutCancel(ctx), t); count(t.parts) == 0 {
+				// No copy could be marked: the children's answer, not
+				// EROFS (the stream would have no participant).
+				held.release()
+				return pickErr(errs, "write", fd.Loc.Path)
+			}
 			st.held = held
-			r.preOp(context.WithoutCancel(ctx), t)
 			return nil
 		}()
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loom-fs/loom/translators/cluster/replicate"
+	errorgen "github.com/loom-fs/loom/translators/debug/error-gen"
 	"github.com/loom-fs/loom/xlator"
 )
 
@@ -164,6 +165,48 @@ func TestQuorumAuto(t *testing.T) {
 	// it done before comparing the bricks.
 	cl.control(t, "sync")
 	sameTrees(t, cl.dirs[0], cl.dirs[1])
+}
+
+// A pre-op (xattrop) that fails on every copy while every child is up
+// answers the children's error: EROFS says too few children are up,
+// which is not so (a rename in the integration suite got EROFS with both
+// bricks up). Entry, metadata and eager-locked data transactions.
+func TestPreOpFailingEverywhereIsNotEROFS(t *testing.T) {
+	cl := newCluster(t, buildOpts{n: 2, locks: true, faults: true})
+	f := client(t, cl.top)
+	f.writeFile("/f", []byte("x"))
+	fd := f.open("/f")
+	defer f.close(fd)
+	cl.control(t, "sync")
+	for _, eg := range cl.faults {
+		if err := eg.Apply(errorgen.Settings{Failure: 100, Errno: syscall.ESTALE, Fops: []string{"xattrop", "fxattrop"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	check := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, syscall.ESTALE) {
+			t.Errorf("%s with every pre-op failing: %v, want the children's ESTALE", what, err)
+		}
+	}
+	_, err := cl.top.Mkdir(ctx, f.c, f.newLoc("/d"), 0o755, 0)
+	check("mkdir", err)
+	_, err = cl.top.Setattr(ctx, f.c, f.loc("/f"), &xlator.SetAttr{Valid: xlator.SetMode, Mode: 0o600})
+	check("chmod", err)
+	_, err = cl.top.Write(ctx, f.c, fd, []byte("y"), 0)
+	check("write", err)
+	for _, eg := range cl.faults {
+		if err := eg.Apply(errorgen.Settings{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Nothing was marked or changed, and the volume works again.
+	f.mkdir("/d")
+	f.write(fd, []byte("z"), 0)
+	if got, err := f.read("/f"); err != nil || string(got) != "z" {
+		t.Errorf("read after the failures: %q, %v", got, err)
+	}
 }
 
 // Heal running while a writer keeps appending to and overwriting the

@@ -77,7 +77,11 @@ func (r *Replicate) transact(ctx context.Context, t *txn, fop func(ctx context.C
 // pre-op, the fop on every participant, post-op.
 func (r *Replicate) transactLocked(ctx context.Context, t *txn, fop func(ctx context.Context, i int) error) ([]error, error) {
 	nctx := context.WithoutCancel(ctx)
-	r.preOp(nctx, t)
+	if errs := r.preOp(nctx, t); count(t.parts) == 0 {
+		// No copy could be marked (and so none was): the children's
+		// answer, not EROFS, which says too few children are up.
+		return nil, pickErr(errs, t.op, t.path)
+	}
 	if !quorumMet(r.quorumType, r.quorumCount, t.parts) {
 		r.postOp(nctx, t, make([]bool, len(r.kids)), t.parts)
 		return nil, xlator.Wrap(t.op, t.path, syscall.EROFS)
@@ -175,8 +179,11 @@ func (r *Replicate) xattrop(ctx context.Context, i int, tg *target, x xlator.XDa
 }
 
 // preOp marks every participant dirty for t.typ on every target; a child
-// where that fails is left out of the transaction (and so blamed).
-func (r *Replicate) preOp(ctx context.Context, t *txn) {
+// where that fails is left out of the transaction (and so blamed). It
+// returns each child's error (ENOTCONN for those not taking part): when
+// no child could be marked, that is the fop's answer (the inode is gone,
+// say), not a lack of quorum.
+func (r *Replicate) preOp(ctx context.Context, t *txn) []error {
 	x := r.marks(one(t.typ), nil, counters{})
 	errs := r.fanOut(ctx, t.parts, func(i int) error {
 		for k := range t.targets {
@@ -195,6 +202,7 @@ func (r *Replicate) preOp(ctx context.Context, t *txn) {
 			t.parts[i] = false
 		}
 	}
+	return errs
 }
 
 // postOp ends a transaction: on each child that succeeded, dirty -= 1 and
