@@ -108,10 +108,7 @@ func (h *healer) rememberIndexed(gs []xlator.GFID) int {
 			h.items[g] = it
 		}
 		it.indexed = true
-		if !it.queued && !it.busy {
-			it.queued = true
-			h.ready = append(h.ready, g)
-		}
+		h.want(g, it)
 	}
 	n := len(h.items)
 	h.mu.Unlock()

@@ -123,6 +123,7 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 	r.healFresh(ctx, r.freshJobs(created, q.newBricks), q.files, func(g xlator.GFID, err error) {
 		if err != nil {
 			r.Log().Warn("full heal: heal of a new entry failed", "gfid", g, "err", err)
+			h.remember(g, nil) // its entry heal's blame stays
 			return
 		}
 		mu.Lock()

@@ -41,9 +41,7 @@ func (r *Replicate) healInode(ctx context.Context, g xlator.GFID, force bool) (b
 			if ne.dir {
 				d, err := r.healInode(ctx, ne.gfid, false)
 				note(d, err)
-				if err == nil {
-					r.healer.healed(ctx, ne.gfid)
-				}
+				r.healer.settle(ctx, ne.gfid, err)
 			}
 		}
 		var mu sync.Mutex
@@ -51,9 +49,7 @@ func (r *Replicate) healInode(ctx context.Context, g xlator.GFID, force bool) (b
 			mu.Lock()
 			note(true, err)
 			mu.Unlock()
-			if err == nil {
-				r.healer.healed(ctx, g)
-			}
+			r.healer.settle(ctx, g, err)
 		})
 		if changed {
 			force = true // the sink's directory times changed

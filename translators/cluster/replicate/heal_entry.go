@@ -224,8 +224,11 @@ func (r *Replicate) listDir(ctx context.Context, i int, g xlator.GFID) (map[stri
 // createOn makes name in directory dir on child j as it is on child src:
 // same GFID, type, owner and mode. Before, it marks the source's copy as
 // blaming j for what the new copy still lacks, so that nothing is read
-// from j until the heal of the new entry has finished.
-func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, name string, e xlator.DirEntry) (*newEntry, error) {
+// from j until the heal of the new entry has finished. A new entry it
+// returns is the caller's to heal; when it returns none after marking
+// (a link to the inode j already had, or a failure), it queues the
+// inode's heal itself, so the mark never stays without one.
+func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, name string, e xlator.DirEntry) (ne *newEntry, err error) {
 	st := e.Stat
 	loc := &xlator.Loc{Parent: dir, Name: name, GFID: st.GFID}
 	c := &xlator.Call{UID: st.UID, GID: st.GID}
@@ -254,7 +257,11 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 		return nil, err
 	}
 	r.inodes.forget(st.GFID)
-	var err error
+	defer func() {
+		if ne == nil {
+			r.healer.remember(st.GFID, nil)
+		}
+	}()
 	switch st.Type() {
 	case syscall.S_IFDIR:
 		_, err = r.kids[j].Mkdir(ctx, c, loc, st.Mode&0o7777, 0)
@@ -266,13 +273,13 @@ func (r *Replicate) createOn(ctx context.Context, j, src int, dir xlator.GFID, n
 		if errors.Is(err, syscall.EEXIST) && st.Nlink == 1 {
 			if done, lerr := r.linkOn(ctx, j, st.GFID, loc); done {
 				// The blame just marked stays, so the inode must be
-				// healed: queue it now. The bricks' indexes record it,
-				// but they are read only on child-up, on "index" and
-				// every indexEvery; an inode healed (and its records
-				// dropped) just before this link would otherwise wait
-				// that long, the sink's old copy served nowhere but
-				// counted as pending.
-				r.healer.remember(st.GFID, nil)
+				// healed: the deferred remember queues it now. The
+				// bricks' indexes record it, but they are read only
+				// on child-up, on "index" and every indexEvery; an
+				// inode healed (and its records dropped) just before
+				// this link would otherwise wait that long, the
+				// sink's old copy served nowhere but counted as
+				// pending.
 				return nil, lerr
 			}
 		}

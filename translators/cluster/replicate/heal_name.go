@@ -98,6 +98,9 @@ func (r *Replicate) healName(ctx context.Context, loc *xlator.Loc) bool {
 	}
 	if made {
 		r.healer.remember(st.GFID, loc)
+	}
+	if made || count(blame.marked) > 0 {
+		// The parent's metadata blame waits for its heal.
 		r.healer.remember(loc.Parent, r.parentLoc(loc))
 	}
 	return made

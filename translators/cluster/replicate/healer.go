@@ -59,12 +59,33 @@ type healer struct {
 }
 
 // healItem is one inode waiting to be healed.
+//
+// Whoever writes a blame (a pending counter) remembers the inode after
+// the write, so an item is forgotten only on a look at its changelog
+// taken after its last remember: a remember while a worker heals it
+// (busy, until the worker has decided) sets again, and healed forgets it
+// only if gen has not moved since before its look.
 type healItem struct {
 	tries   int // heals that left something pending
 	path    string
-	indexed bool // found in a brick's index: drop its records when healed
-	queued  bool // in ready
-	busy    bool
+	indexed bool   // found in a brick's index: drop its records when healed
+	queued  bool   // in ready
+	busy    bool   // a worker heals it, or decides what follows
+	again   bool   // remembered while busy: heal it once more
+	gen     uint64 // counts remembers
+}
+
+// want records a new reason to heal the item: it is queued, or, while a
+// worker has it, healed again after. The caller holds h.mu.
+func (h *healer) want(g xlator.GFID, it *healItem) {
+	it.gen++
+	switch {
+	case it.busy:
+		it.again = true
+	case !it.queued:
+		it.queued = true
+		h.ready = append(h.ready, g)
+	}
 }
 
 func newHealer(r *Replicate, workers int, rate, chunk int64) *healer {
@@ -111,10 +132,7 @@ func (h *healer) remember(g xlator.GFID, loc *xlator.Loc) {
 	if loc != nil && loc.Path != "" {
 		it.path = loc.Path
 	}
-	if !it.queued && !it.busy {
-		it.queued = true
-		h.ready = append(h.ready, g)
-	}
+	h.want(g, it)
 	h.mu.Unlock()
 	h.poke()
 }
@@ -255,12 +273,27 @@ func (h *healer) work() {
 }
 
 // healOne heals one remembered inode and forgets it when done; otherwise
-// it stays, parked, for the next child-up or retry.
+// it stays, parked, for the next child-up or retry. The item stays busy
+// until that is decided: a remember meanwhile (an entry heal linking the
+// inode and blaming the new name's copy, after the look that found
+// nothing pending) makes it heal again instead of being forgotten.
 func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 	h.mu.Lock()
 	gen := h.upGen
 	h.mu.Unlock()
 	_, err := h.r.healInode(ctx, g, false)
+	finished := err == nil || errors.Is(err, syscall.ENOENT)
+	var pending, waits bool
+	if finished {
+		h.mu.Lock()
+		indexed := h.items[g] != nil && h.items[g].indexed // rememberIndexed sets it under h.mu
+		h.mu.Unlock()
+		pending, _, waits = h.r.pendingState(ctx, g)
+		pending = pending && !errors.Is(err, syscall.ENOENT)
+		if indexed && !pending {
+			h.r.dropRecords(ctx, g)
+		}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	it := h.items[g]
@@ -268,6 +301,8 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 		return
 	}
 	it.busy = false
+	again := it.again
+	it.again = false
 	defer func() {
 		if _, still := h.items[g]; still && h.upGen != gen && !it.queued {
 			it.queued = true
@@ -275,16 +310,17 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 			h.poke()
 		}
 	}()
+	if again {
+		// Remembered while it healed: whatever was written then may
+		// postdate both the heal and the look at the changelog.
+		it.queued = true
+		h.ready = append(h.ready, g)
+		h.poke()
+		return
+	}
 	switch {
-	case err == nil, errors.Is(err, syscall.ENOENT):
-		indexed := it.indexed // rememberIndexed sets it under h.mu
-		h.mu.Unlock()
-		pending, _, waits := h.r.pendingState(ctx, g)
-		if indexed && (!pending || errors.Is(err, syscall.ENOENT)) {
-			h.r.dropRecords(ctx, g)
-		}
-		h.mu.Lock()
-		if !pending || errors.Is(err, syscall.ENOENT) {
+	case finished:
+		if !pending {
 			delete(h.items, g)
 			delete(h.split, g)
 			return
@@ -363,11 +399,29 @@ func (h *healer) resume() {
 	h.poke()
 }
 
+// settle follows the heal of an inode an entry heal created (err its
+// outcome): healed, it leaves the waiting set if nothing is pending;
+// failed, it is queued, since the blame the entry heal marked stays.
+func (h *healer) settle(ctx context.Context, g xlator.GFID, err error) {
+	if err != nil {
+		h.remember(g, nil)
+		return
+	}
+	h.healed(ctx, g)
+}
+
 // healed drops inode g from the waiting set when nothing is pending on it
-// any more (it was healed as part of another heal).
+// any more (it was healed as part of another heal). It keeps the item
+// when it was remembered again after the look at its changelog began
+// (the blame that remember follows may have been missed), or while a
+// worker has it.
 func (h *healer) healed(ctx context.Context, g xlator.GFID) {
 	h.mu.Lock()
 	it := h.items[g]
+	var gen uint64
+	if it != nil {
+		gen = it.gen
+	}
 	h.mu.Unlock()
 	if it == nil {
 		return
@@ -376,7 +430,7 @@ func (h *healer) healed(ctx context.Context, g xlator.GFID) {
 		return
 	}
 	h.mu.Lock()
-	if it := h.items[g]; it != nil && !it.busy {
+	if h.items[g] == it && !it.busy && it.gen == gen {
 		delete(h.items, g)
 	}
 	h.mu.Unlock()
