@@ -215,24 +215,30 @@ func (r *Replicate) chooseRead(in *inodeInfo, typ int, within []bool, g xlator.G
 	if len(good) == 0 {
 		return -1, syscall.ENOTCONN
 	}
+	return r.preferRead(good, g, c), nil
+}
+
+// preferRead picks, among the children in good, the one reads of inode g
+// use: read-subvolume when it is there, else by read-hash-mode.
+func (r *Replicate) preferRead(good []int, g xlator.GFID, c *xlator.Call) int {
 	if r.readChild >= 0 {
 		for _, i := range good {
 			if i == r.readChild {
-				return i, nil
+				return i
 			}
 		}
 	}
 	switch r.hashMode {
 	case 1:
-		return good[hashGFID(g, 0)%uint64(len(good))], nil
+		return good[hashGFID(g, 0)%uint64(len(good))]
 	case 2:
 		var pid uint32
 		if c != nil {
 			pid = c.PID
 		}
-		return good[hashGFID(g, pid)%uint64(len(good))], nil
+		return good[hashGFID(g, pid)%uint64(len(good))]
 	}
-	return good[0], nil
+	return good[0]
 }
 
 // hashGFID mixes a GFID (and a pid) into a number (FNV-1a).

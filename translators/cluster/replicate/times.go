@@ -101,7 +101,7 @@ func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 	}
 	defer held.release()
 	ans, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
-	src, targets := timesPlan(states, r.readChild)
+	src, targets := timesPlan(states, r.timesPrefer(states, g))
 	if src < 0 {
 		return nil
 	}
@@ -136,21 +136,9 @@ func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 // before: it must not give them to the others); a split-brain or a GFID
 // mismatch syncs nothing.
 func timesPlan(states []replyState, prefer int) (src int, targets []int) {
-	if mismatch(states) {
+	good := timesGood(states)
+	if good == nil {
 		return -1, nil
-	}
-	good := make([]bool, len(states))
-	for i := range states {
-		good[i] = states[i].OK
-	}
-	for typ := tData; typ <= tEntry; typ++ {
-		v := decide(states, typ)
-		if v.SplitBrain {
-			return -1, nil
-		}
-		for i := range good {
-			good[i] = good[i] && v.Sources[i]
-		}
 	}
 	src = -1
 	for i := range good {
@@ -168,6 +156,48 @@ func timesPlan(states []replyState, prefer int) (src int, targets []int) {
 		}
 	}
 	return src, targets
+}
+
+// timesGood returns which copies may give or take times: those that
+// answered and are sources for data, metadata and entries; nil for a
+// split-brain or a GFID mismatch.
+func timesGood(states []replyState) []bool {
+	if mismatch(states) {
+		return nil
+	}
+	good := make([]bool, len(states))
+	for i := range states {
+		good[i] = states[i].OK
+	}
+	for typ := tData; typ <= tEntry; typ++ {
+		v := decide(states, typ)
+		if v.SplitBrain {
+			return nil
+		}
+		for i := range good {
+			good[i] = good[i] && v.Sources[i]
+		}
+	}
+	return good
+}
+
+// timesPrefer returns the copy whose times a sync of inode g gives the
+// others: the one reads of g are answered from (read-subvolume, else by
+// read-hash-mode among the good copies), so a sync never changes the
+// times a stat has already answered (go-fuse's posixtest FstatDeleted saw
+// them change when the first child was the source while reads came from
+// the second). -1 when there is no good copy.
+func (r *Replicate) timesPrefer(states []replyState, g xlator.GFID) int {
+	var list []int
+	for i, ok := range timesGood(states) {
+		if ok {
+			list = append(list, i)
+		}
+	}
+	if len(list) == 0 {
+		return -1
+	}
+	return r.preferRead(list, g, nil)
 }
 
 // sameNewTimes gives the other copies of a just-created entry the times of
