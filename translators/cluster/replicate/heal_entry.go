@@ -31,6 +31,14 @@ type newEntry struct {
 // deleted and every copy gets the union (a conservative merge). A name
 // with different GFIDs is replaced on a sink when a source holds it, and
 // is reported as split-brain otherwise.
+//
+// changed reports that the copies' times of g may differ and want a
+// metadata heal that compares them: names were created or removed on a
+// sink, or the directory was marked dirty or blamed. A mark with nothing
+// to change is what an entry transaction leaves when its mount dies
+// before its post-op: the change it made reached every copy, each
+// stamping its own mtime, and the batched sync of times that would have
+// made them equal died with it.
 func (r *Replicate) healEntries(ctx context.Context, g xlator.GFID, force bool) (created []newEntry, changed bool, err error) {
 	created, changed, _, err = r.healEntriesList(ctx, g, force)
 	return created, changed, err
@@ -57,6 +65,8 @@ func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bo
 	if !force && count(v.Sinks) == 0 && !v.SplitBrain && !dirty(p.states, tEntry) {
 		return nil, false, nil, nil
 	}
+	// Blamed or dirty (see healEntries): the times are compared after.
+	changed = count(v.Sinks) > 0 || dirty(p.states, tEntry)
 	lists := make([]map[string]xlator.DirEntry, len(r.kids))
 	for i := range r.kids {
 		if !p.ok[i] {
