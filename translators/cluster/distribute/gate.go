@@ -67,6 +67,13 @@ func (g *gate) leave(f xlator.GFID) {
 	g.mu.Unlock()
 }
 
+// held reports whether a fop or an open FD of this process holds f busy.
+func (g *gate) held(f xlator.GFID) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.busy[f] > 0
+}
+
 // begin registers a migration of f; false when f is busy or already being
 // migrated.
 func (g *gate) begin(f xlator.GFID) bool {

@@ -238,7 +238,7 @@ func (d *Distribute) lookupEverywhere(ctx context.Context, c *xlator.Call, loc *
 		}
 		d.inodes.set(r.st.GFID, i)
 		if !down || d.isChildUp(h) {
-			if err := d.ensureLink(context.WithoutCancel(ctx), h, loc, i, r.st.GFID); err != nil {
+			if err := d.makeLink(context.WithoutCancel(ctx), h, loc, i, r.st.GFID, true); err != nil {
 				d.Log().Warn("could not make the link file on the hashed subvolume", "path", loc.Path, "hashed", d.kids[h].Name(), "err", err)
 			}
 		}
@@ -248,7 +248,7 @@ func (d *Distribute) lookupEverywhere(ctx context.Context, c *xlator.Call, loc *
 		return xlator.Stat{}, nil, -1, syscall.ENOTCONN
 	}
 	if staleLink {
-		d.removeLink(context.WithoutCancel(ctx), h, loc)
+		d.removeStaleLink(context.WithoutCancel(ctx), h, loc)
 	}
 	return xlator.Stat{}, nil, -1, syscall.ENOENT
 }
@@ -284,6 +284,14 @@ func (d *Distribute) lookupNameless(ctx context.Context, c *xlator.Call, loc *xl
 // for the file with GFID g, replacing a link file that is there (never a
 // data file: that is EEXIST).
 func (d *Distribute) ensureLink(ctx context.Context, h int, loc *xlator.Loc, target int, g xlator.GFID) error {
+	return d.makeLink(ctx, h, loc, target, g, false)
+}
+
+// makeLink is ensureLink; with keepHeld (a lookup's repair), a link file
+// of another file that a fop of this process holds is left in place: a
+// rename's new link, made before its data is renamed, while the lookup
+// still finds the file the rename replaces.
+func (d *Distribute) makeLink(ctx context.Context, h int, loc *xlator.Loc, target int, g xlator.GFID, keepHeld bool) error {
 	rc := xlator.RootCall()
 	l := *loc
 	l.GFID = g
@@ -317,6 +325,9 @@ func (d *Distribute) ensureLink(ctx context.Context, h int, loc *xlator.Loc, tar
 		if st.GFID == g {
 			return d.kids[h].Setxattr(ctx, rc, &bare, linktoXattr, []byte(d.kids[target].Name()), 0)
 		}
+		if keepHeld && d.gate.held(st.GFID) {
+			return nil
+		}
 		if err := d.kids[h].Unlink(ctx, rc, &bare); err != nil && !errors.Is(err, syscall.ENOENT) {
 			return err
 		}
@@ -326,10 +337,26 @@ func (d *Distribute) ensureLink(ctx context.Context, h int, loc *xlator.Loc, tar
 
 // removeLink unlinks loc on child h if it is a link file.
 func (d *Distribute) removeLink(ctx context.Context, h int, loc *xlator.Loc) {
+	d.unlinkLink(ctx, h, loc, false)
+}
+
+// removeStaleLink is removeLink for a lookup that found no data under the
+// link's name, unless a fop of this process holds the link's file: a
+// rename makes the link file at the new name before it renames the data,
+// so a lookup in between finds no data under the name (removing the link
+// then failed the rename's setting of the link's target with ENOENT, or
+// left the renamed file without a link at its hashed subvolume).
+func (d *Distribute) removeStaleLink(ctx context.Context, h int, loc *xlator.Loc) {
+	d.unlinkLink(ctx, h, loc, true)
+}
+
+// unlinkLink unlinks loc on child h if it is a link file (and, with
+// notHeld, only if no fop of this process holds its file).
+func (d *Distribute) unlinkLink(ctx context.Context, h int, loc *xlator.Loc, notHeld bool) {
 	bare := *loc
 	bare.GFID = xlator.GFID{}
 	st, _, err := d.kids[h].Lookup(ctx, xlator.RootCall(), &bare, nil)
-	if err != nil || !isLinkFile(&st) {
+	if err != nil || !isLinkFile(&st) || notHeld && d.gate.held(st.GFID) {
 		return
 	}
 	bare.GFID = st.GFID

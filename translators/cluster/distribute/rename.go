@@ -89,6 +89,12 @@ func (d *Distribute) Rename(ctx context.Context, c *xlator.Call, oldLoc, newLoc 
 	}
 	ctx = context.WithoutCancel(ctx)
 	g := src.st.GFID
+	if g != oldLoc.GFID {
+		// Hold the file found (the caller did not name it): lookups of
+		// this process leave the link file made below alone.
+		d.gate.enter(g)
+		defer d.gate.leave(g)
+	}
 	if dst.hashed != src.sub {
 		if dst.exists && dst.sub == dst.hashed {
 			// The target's data sits where our link file must go: it
