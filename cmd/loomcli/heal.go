@@ -14,7 +14,7 @@ import (
 var healCommand = &Command{
 	Name:    "heal",
 	Summary: "show and drive the self-heal of replicate volumes",
-	Usage:   "loom heal [--volume NAME] [--json] [--watch] MOUNTPOINT info|full|index|status|pause|resume|split-brain POLICY [PATH]",
+	Usage:   "loom heal [--volume NAME] [--json] [--watch] MOUNTPOINT info|full|index|status|pause|resume|sync|split-brain POLICY [PATH]",
 	Help: `Talks to cluster/replicate in the loom process serving MOUNTPOINT (every
 replicate volume of the graph, or only --volume NAME):
 
@@ -27,6 +27,9 @@ replicate volume of the graph, or only --volume NAME):
   status          progress: waiting inodes, files and bytes done/total of
                   the last full heal, rate, ETA
   pause, resume   stop and restart heals (a data heal stops between chunks)
+  sync            end the delayed post-ops and sync the copies' times now
+                  (they are otherwise batched after post-op-delay): with no
+                  writes going on, the bricks can then be compared
   split-brain bigger-file|latest-mtime|source-brick BRICK [PATH]
                   resolve split-brain for PATH, or every inode known to be in
                   it, from the bigger copy, the newest mtime, or BRICK
@@ -44,17 +47,17 @@ func init() {
 // healCmds are the commands heal accepts, with the arguments they take.
 var healCmds = map[string][2]int{ // min and max arguments after the command
 	"info": {0, 0}, "full": {0, 0}, "index": {0, 0}, "status": {0, 0},
-	"pause": {0, 0}, "resume": {0, 0}, "split-brain": {1, 3},
+	"pause": {0, 0}, "resume": {0, 0}, "sync": {0, 0}, "split-brain": {1, 3},
 }
 
 // checkHealArgs checks a heal command line after MOUNTPOINT.
 func checkHealArgs(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("a command is required: info, full, index, status, pause, resume or split-brain")
+		return fmt.Errorf("a command is required: info, full, index, status, pause, resume, sync or split-brain")
 	}
 	lim, ok := healCmds[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown command %q (info, full, index, status, pause, resume, split-brain)", args[0])
+		return fmt.Errorf("unknown command %q (info, full, index, status, pause, resume, sync, split-brain)", args[0])
 	}
 	n := len(args) - 1
 	if n < lim[0] || n > lim[1] {
