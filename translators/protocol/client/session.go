@@ -97,21 +97,9 @@ func (s *session) notConnected() error {
 // their reply or the end of the session.
 func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte) (*wire.Reply, error) {
 	p := &pending{op: req.Op, dest: dest, done: make(chan struct{})}
-	s.mu.Lock()
-	if s.pending == nil || isClosed(s.dead) {
-		s.mu.Unlock()
+	id, ok := s.send(req, p)
+	if !ok {
 		return nil, s.notConnected()
-	}
-	s.nextID++
-	id := s.nextID
-	s.pending[id] = p
-	s.mu.Unlock()
-
-	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
-	payload := wire.RequestPayload(req)
-	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize + len(payload)), Kind: wire.KindRequest, Op: req.Op, ID: id}
-	if err := s.write(h, buf, payload); err != nil {
-		s.fail(fmt.Errorf("sending %s to %s: %w", req.Op, s.addr, err))
 	}
 	// Only a lock wait gives up when ctx ends (a FUSE interrupt): every
 	// other fop completes, bounded by ping-timeout, since answering
@@ -161,14 +149,22 @@ func (s *session) post(req *wire.Request, after func(err error)) {
 			after(nil)
 		}
 	}}
+	if _, ok := s.send(req, p); !ok {
+		after(s.notConnected())
+	}
+}
+
+// send registers p as the waiter of req's reply under a new request id
+// and writes req; ok is false (nothing registered or sent) when the
+// session has ended. A failed write ends the session, which answers p.
+func (s *session) send(req *wire.Request, p *pending) (id uint64, ok bool) {
 	s.mu.Lock()
 	if s.pending == nil || isClosed(s.dead) {
 		s.mu.Unlock()
-		after(s.notConnected())
-		return
+		return 0, false
 	}
 	s.nextID++
-	id := s.nextID
+	id = s.nextID
 	s.pending[id] = p
 	s.mu.Unlock()
 
@@ -178,6 +174,7 @@ func (s *session) post(req *wire.Request, after func(err error)) {
 	if err := s.write(h, buf, payload); err != nil {
 		s.fail(fmt.Errorf("sending %s to %s: %w", req.Op, s.addr, err))
 	}
+	return id, true
 }
 
 func isClosed(ch chan struct{}) bool {
