@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/loom-fs/loom/translators/mount/fuse"
 	"github.com/loom-fs/loom/xlator"
@@ -48,10 +49,10 @@ func serveMount(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.Vo
 		g.Stop()
 		return err // names the mountpoint
 	}
-	if ok, err := isMountpoint(mountpoint); !ok || err != nil {
+	if ok, err := waitMountVisible(mountpoint, 2*time.Second); !ok || err != nil {
 		m.Unmount()
 		g.Stop()
-		return fmt.Errorf("mount %s: not in /proc/self/mountinfo after mounting (%v)", mountpoint, err)
+		return fmt.Errorf("mount %s: not in /proc/self/mountinfo within 2s of mounting (%v)", mountpoint, err)
 	}
 	ctl, err := startControl(mountpoint, liveGraphs(&g, m, mf, mountpoint, log), log)
 	if err != nil {
@@ -89,4 +90,22 @@ func fuseOptions(mf *mountFlags, top string) (fuse.Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// waitMountVisible polls /proc/self/mountinfo until mountpoint is listed,
+// for at most limit. The mount is made and answering when this runs, but
+// under parallel mounting (integration tests) its line was seen to be
+// missing from this process's mountinfo, and the mountpoint's st_dev to
+// be the parent's, for a moment after mount(2) and FUSE INIT returned,
+// while another process saw the mount shortly after: failing at once
+// tore a working mount down (about one make test run in four).
+func waitMountVisible(mountpoint string, limit time.Duration) (bool, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		ok, err := isMountpoint(mountpoint)
+		if ok || err != nil || time.Now().After(deadline) {
+			return ok, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
