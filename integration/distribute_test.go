@@ -7,13 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/hanwen/go-fuse/v2/posixtest"
 )
 
 // distVolfile is a cluster/distribute volume over one storage/posix brick
@@ -47,23 +44,7 @@ func TestDistributePosixtest(t *testing.T) {
 	for _, n := range []int{2, 3, 5} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			m := mountLoomWith(t, distVolfile(distBricks(t, n)), mountConfig{deadline: 3 * time.Minute})
-			names := make([]string, 0, len(posixtest.All))
-			for name := range posixtest.All {
-				names = append(names, name)
-			}
-			sort.Strings(names)
-			for _, name := range names {
-				t.Run(name, func(t *testing.T) {
-					if why, ok := posixtestSkips[name]; ok {
-						t.Skip(why)
-					}
-					sub := m.Path(name)
-					if err := os.Mkdir(sub, 0o755); err != nil {
-						t.Fatalf("mkdir %s: %v", sub, err)
-					}
-					m.guard(t, 60*time.Second, "posixtest "+name, func() { posixtest.All[name](t, sub) })
-				})
-			}
+			runPosixtestCases(t, m, "")
 		})
 	}
 }
@@ -296,23 +277,7 @@ func TestDistributeReplicate2x2(t *testing.T) {
 		srvs[i] = startServe(t, vols[i])
 	}
 	m := mountLoomWith(t, distReplicaClientVolfile(ports), mountConfig{deadline: 5 * time.Minute})
-	names := make([]string, 0, len(posixtest.All))
-	for name := range posixtest.All {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			if why, ok := posixtestSkips[name]; ok {
-				t.Skip(why)
-			}
-			sub := m.Path(name)
-			if err := os.Mkdir(sub, 0o755); err != nil {
-				t.Fatalf("mkdir %s: %v", sub, err)
-			}
-			m.guard(t, 60*time.Second, "posixtest "+name, func() { posixtest.All[name](t, sub) })
-		})
-	}
+	runPosixtestCases(t, m, "")
 	w := startWriter(t, m.Path("w"))
 	m.guard(t, 90*time.Second, "writes around a brick kill", func() {
 		time.Sleep(500 * time.Millisecond)

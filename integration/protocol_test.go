@@ -9,14 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/hanwen/go-fuse/v2/posixtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -143,26 +141,7 @@ func TestProtocolPosixtest(t *testing.T) {
 	port := freePort(t)
 	startServe(t, serverVolfile(brick, "127.0.0.1", port, true))
 	m := mountLoomWith(t, clientVolfile("127.0.0.1", port, "locks"), mountConfig{deadline: 5 * time.Minute})
-	names := make([]string, 0, len(posixtest.All))
-	for name := range posixtest.All {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			if why, ok := posixtestSkips[name]; ok {
-				t.Skip(why)
-			}
-			sub := m.Path(name)
-			if err := os.Mkdir(sub, 0o755); err != nil {
-				t.Fatalf("mkdir %s: %v", sub, err)
-			}
-			m.guard(t, 60*time.Second, "posixtest "+name, func() { posixtest.All[name](t, sub) })
-			if _, err := os.Stat(filepath.Join(brick, name)); err != nil {
-				t.Errorf("the case's directory is not on the brick: %v", err)
-			}
-		})
-	}
+	runPosixtestCases(t, m, brick)
 }
 
 // kill -9 of the server during writes: fops fail with ENOTCONN (no

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hanwen/go-fuse/v2/posixtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,24 +47,7 @@ func TestReplicatePosixtest(t *testing.T) {
 	requireEnv(t)
 	bricks := newBricks(t, 2)
 	m := mountLoomWith(t, replicaVolfile(bricks), mountConfig{deadline: 5 * time.Minute})
-	names := make([]string, 0, len(posixtest.All))
-	for name := range posixtest.All {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fn := posixtest.All[name]
-		t.Run(name, func(t *testing.T) {
-			if why, ok := posixtestSkips[name]; ok {
-				t.Skip(why)
-			}
-			sub := m.Path(name)
-			if err := os.Mkdir(sub, 0o755); err != nil {
-				t.Fatalf("mkdir %s: %v", sub, err)
-			}
-			m.guard(t, 60*time.Second, "posixtest "+name, func() { fn(t, sub) })
-		})
-	}
+	runPosixtestCases(t, m, "")
 	if code := m.Unmount(t); code != 0 {
 		t.Errorf("loom exited with %d", code)
 	}
