@@ -10,36 +10,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/loom-fs/loom/xlator/xlatortest"
 	"golang.org/x/sys/unix"
 )
-
-// lockedBuffer collects a process's output for polling while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Server is a running "loom serve -N" subprocess.
 type Server struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *xlatortest.SyncBuffer
 	done chan struct{}
 }
 
@@ -66,7 +48,7 @@ func startServe(t *testing.T, volfile string, prefix ...string) *Server {
 	}
 	argv := append(append([]string{}, prefix...), loomBin, "serve", "-N", "-f", vol)
 	cmd := exec.Command(argv[0], argv[1:]...)
-	s := &Server{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	s := &Server{cmd: cmd, out: &xlatortest.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -381,7 +363,7 @@ func nsMount(t *testing.T, ns, volfile string) (mounted bool, output string) {
 	os.WriteFile(vol, []byte(volfile), 0o644)
 	mp := mkdirAll(t, filepath.Join(dir, "mnt"))
 	cmd := exec.Command("nsenter", "--net=/run/netns/"+ns, loomBin, "mount", "-N", "--up-timeout", "5s", "-f", vol, mp)
-	out := &lockedBuffer{}
+	out := &xlatortest.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -1,7 +1,6 @@
 package loomcli
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -11,12 +10,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/loom-fs/loom/translators/protocol/server"
+	"github.com/loom-fs/loom/xlator/xlatortest"
 )
 
 // serverVolfile is a storage/posix brick under a protocol/server on
@@ -33,24 +32,6 @@ volume server
     subvolumes brick
 end-volume
 `, t.TempDir(), port)
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestServeUsageErrors(t *testing.T) {
@@ -109,7 +90,7 @@ func TestServeForeground(t *testing.T) {
 	vol := writeFile(t, "server.vol", serverVolfile(t, port))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var errb syncBuffer
+	var errb xlatortest.SyncBuffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &errb, Stderr: &errb, Prog: "loom"}
 	done := make(chan int, 1)
 	go func() { done <- Run(ctx, env, []string{"serve", "-N", "-f", vol}) }()

@@ -2,6 +2,7 @@ package loomcli
 
 import (
 	"context"
+	"github.com/loom-fs/loom/xlator/xlatortest"
 	"log/slog"
 	"os"
 	"strings"
@@ -25,7 +26,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // SIGHUP before the mount is ready is ignored; once mounted it reloads
 // (each SIGHUP once) and the mount goes on; SIGTERM still stops.
 func TestStopperSIGHUPReloads(t *testing.T) {
-	var logs syncBuffer
+	var logs xlatortest.SyncBuffer
 	s, ctx := newStopper(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)))
 	var mu sync.Mutex
 	var reloaded []string
@@ -68,7 +69,7 @@ func TestStopperSIGHUPReloads(t *testing.T) {
 
 // A failed reload is logged; the mount goes on.
 func TestStopperSIGHUPReloadFails(t *testing.T) {
-	var logs syncBuffer
+	var logs xlatortest.SyncBuffer
 	s, ctx := newStopper(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)))
 	s.reload = func(string) (any, error) { return nil, os.ErrInvalid }
 	s.mounted(nil, "/mnt/v")

@@ -1,12 +1,10 @@
 package client_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -84,30 +82,12 @@ func TestFlushBehindKeepsLaterLock(t *testing.T) {
 	}
 }
 
-// lockedBuffer is an io.Writer safe for the log of a running graph.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // A descriptor's flush and release, both sent behind, reach the server
 // in order: the release never closes the server's descriptor before the
 // flush ran (which failed the flush with EBADF, logged as a warning).
 func TestFlushThenReleaseBehindInOrder(t *testing.T) {
 	s := startLockServer(t)
-	var logged lockedBuffer
+	var logged xlatortest.SyncBuffer
 	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c := xlatortest.BuildWith(t, []xlator.VolumeSpec{clientSpec(t, s)}, xlator.BuildOptions{Log: log}).Top()
 	ctx := context.Background()
