@@ -118,10 +118,16 @@ func stripEntry(path string) (int, error) {
 				return 0, fmt.Errorf("strip: lstat %s: %w", path, err)
 			}
 		}
-		if err := unix.Lremovexattr(path, name); err != nil && !errors.Is(err, unix.ENODATA) {
+		err := unix.Lremovexattr(path, name)
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, unix.ENODATA):
+			// Another name of the same inode (a hard link), stripped
+			// by another worker since the listing: not ours to count.
+		default:
 			return n, fmt.Errorf("strip: removexattr %s %s: %w", path, name, err)
 		}
-		n++
 	}
 	if n > 0 {
 		if err := keepTimes(path, &before); err != nil {
