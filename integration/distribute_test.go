@@ -223,7 +223,16 @@ func distReplicaClientVolfile(ports []int) string {
 // pairHealInfo runs "loom heal --volume VOLUME --json MNT info".
 func pairHealInfo(t *testing.T, mnt, volume string) healInfo {
 	t.Helper()
-	out, err := exec.Command(loomBin, "heal", "--volume", volume, "--json", mnt, "info").CombinedOutput()
+	// The mount shows in mountinfo a moment before loom has its control
+	// socket (the kernel lists it once mount(2) returns): retry that.
+	var out []byte
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		out, err = exec.Command(loomBin, "heal", "--volume", volume, "--json", mnt, "info").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "no loom process answers") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("loom heal --volume %s info: %v\n%s", volume, err, out)
 	}

@@ -49,17 +49,19 @@ func serveMount(ctx context.Context, env *Env, mf *mountFlags, specs []xlator.Vo
 		g.Stop()
 		return err // names the mountpoint
 	}
-	if ok, err := waitMountVisible(mountpoint, 2*time.Second); !ok || err != nil {
-		m.Unmount()
-		g.Stop()
-		return fmt.Errorf("mount %s: not in /proc/self/mountinfo within 2s of mounting (%v)", mountpoint, err)
-	}
+	// The control socket first: whoever sees the mount may ask it at
+	// once (loom heal), even while the check below still waits.
 	ctl, err := startControl(mountpoint, liveGraphs(&g, m, mf, mountpoint, log), log)
 	if err != nil {
 		// Administration is unavailable, but the mount itself works.
 		log.Warn("no control socket: loom heal/control will not reach this mount", "err", err)
 	} else {
 		defer ctl.Close()
+	}
+	if ok, err := waitMountVisible(mountpoint, 2*time.Second); !ok || err != nil {
+		m.Unmount()
+		g.Stop()
+		return fmt.Errorf("mount %s: not in /proc/self/mountinfo within 2s of mounting (%v)", mountpoint, err)
 	}
 	log.Info("serving", "volfile", mf.volfile, "top", top, "mountpoint", mountpoint, "pid", os.Getpid(), "version", Version,
 		"allow_other", opts.AllowOther, "default_permissions", opts.DefaultPermissions, "read_only", opts.ReadOnly)
