@@ -64,11 +64,21 @@ type Controller interface {
 // and writes bypass the daemon (FUSE passthrough). storage/posix does.
 // Base does not forward it: a stack offers passthrough only when the top
 // itself implements it, so no translator that must see I/O (trace,
-// error-gen, replicate) is ever bypassed. A translator that needs to see
-// neither reads nor writes may forward it explicitly.
+// error-gen) is ever bypassed. A translator that needs to see neither
+// reads nor writes may forward it explicitly (features/locks); one that
+// must see writes may offer it under its own rules (cluster/replicate,
+// for read-only opens).
+//
+// The FUSE bridge asks for every file handle it opens (fd.Flags are the
+// open's flags) unless the kernel already caches the inode's pages for
+// another handle; a later handle of an inode whose handles use a backing
+// file is asked too, and whatever the answer, the kernel ties it to that
+// same backing file (serving its reads and writes through the graph when
+// the answer was no; a shared mapping of it maps the backing file).
 type BackingFiler interface {
 	// BackingFile returns the OS file descriptor behind fd, valid until
-	// fd is released, or false if there is none.
+	// fd is released, or false if the kernel must not serve fd's I/O
+	// from a backing file.
 	BackingFile(fd *FD) (int, bool)
 }
 

@@ -60,7 +60,20 @@ func (e *eagerTable) write(ctx context.Context, fd *xlator.FD, fop func(ctx cont
 		return nil, xlator.Wrap("write", fd.Loc.Path, syscall.EROFS)
 	}
 	nctx := context.WithoutCancel(ctx)
-	errs := r.fanOut(nctx, parts, func(i int) error { return fop(nctx, i) })
+	pinned := r.enterData(g)
+	defer r.exitData(g)
+	var errs []error
+	if pinned >= 0 {
+		errs = r.pinnedFirst(nctx, "write", fd.Loc.Path, parts, pinned, func(i int) error { return fop(nctx, i) })
+		if pinnedFailed(pinned, errs) {
+			// Written nowhere: the stream's record of which copies
+			// have every write so far stays as it was.
+			e.finishLocked(g, st)
+			return errs, pickErr(errs, "write", fd.Loc.Path)
+		}
+	} else {
+		errs = r.fanOut(nctx, parts, func(i int) error { return fop(nctx, i) })
+	}
 	ok := make([]bool, len(r.kids))
 	failed := make([]bool, len(r.kids))
 	for i := range errs {

@@ -127,6 +127,7 @@ func (r *Replicate) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, m
 		s.opened[i] = e == nil
 	}
 	fd.SetCtx(r, s)
+	r.trackOpen(fd, s)
 	st := firstStat(sts, errs)
 	r.created(st.GFID, st.Type(), errs)
 	reply := r.replyStat(c, sts, errs)

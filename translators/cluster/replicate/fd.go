@@ -12,7 +12,9 @@ import (
 type fdState struct {
 	mu      sync.Mutex
 	opened  []bool
-	readdir int // child serving this directory's listing; -1 until chosen
+	readdir int  // child serving this directory's listing; -1 until chosen
+	writer  bool // a file open for writing, counted in its pinState
+	pinned  bool // counted in its pinState's pin (see BackingFile)
 }
 
 // fdOf returns the state replicate keeps in fd, or nil if replicate did not

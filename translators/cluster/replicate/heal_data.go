@@ -28,12 +28,19 @@ func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, pol
 	}
 	defer hl.release()
 	r.eager.flush(g)
+	pinned, exposed := r.startHeal(g)
+	defer r.endHeal(g)
 	p, err := r.plan(ctx, g, tData, force, policy, override)
 	if err != nil {
 		return false, err
 	}
 	if count(p.sinks) == 0 {
 		return false, nil
+	}
+	if pinned >= 0 {
+		if err := r.pinHealPlan(p, pinned, exposed, override); err != nil {
+			return false, err
+		}
 	}
 	src := p.source
 	fd := xlator.NewFD(nameless(g), syscall.O_RDWR, false)

@@ -35,8 +35,12 @@ func (r *Replicate) Open(ctx context.Context, c *xlator.Call, fd *xlator.FD) err
 	}
 	err := r.openAll(ctx, "open", fd, func(i int) error { return r.kids[i].Open(ctx, c, fd) })
 	fd.Flags = flags
-	if err != nil || !trunc {
+	if err != nil {
 		return err
+	}
+	r.trackOpen(fd, r.fdOf(fd))
+	if !trunc {
+		return nil
 	}
 	if _, err := r.Ftruncate(ctx, c, fd, 0); err != nil {
 		r.Release(context.WithoutCancel(ctx), c, fd)
@@ -164,9 +168,13 @@ func (r *Replicate) release(ctx context.Context, fd *xlator.FD, fn func(i int) e
 	return first
 }
 
-// Release ends the delayed post-op and closes every copy.
+// Release ends the delayed post-op, ends what the fd counted for
+// passthrough and closes every copy.
 func (r *Replicate) Release(ctx context.Context, c *xlator.Call, fd *xlator.FD) error {
 	r.eager.flush(fd.GFID())
+	if s := r.fdOf(fd); s != nil {
+		r.untrack(fd, s)
+	}
 	return r.release(ctx, fd, func(i int) error { return r.kids[i].Release(ctx, c, fd) })
 }
 

@@ -62,6 +62,8 @@ var Options = []xlator.OptionDef{
 		Help: "with eager-lock, how long a file's lock (a directory's dirty mark) is kept after its last write (entry change)"},
 }
 
+var _ xlator.BackingFiler = (*Replicate)(nil)
+
 // Replicate replicates every fop over its children.
 type Replicate struct {
 	xlator.Base
@@ -94,6 +96,7 @@ type Replicate struct {
 	owners  atomic.Uint64 // lock owners of transactions
 
 	inodes *inodeTable
+	pins   *pinTable
 	eager  *eagerTable
 	dirs   *dirHolds
 	times  *timesTable
@@ -130,6 +133,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		noLocks:     make([]atomic.Bool, len(cfg.Children)),
 		local:       newLocalLocks(),
 		inodes:      newInodeTable(),
+		pins:        newPinTable(),
 	}
 	r.policy.Store(o.String("favorite-child-policy"))
 	seen := map[string]bool{}

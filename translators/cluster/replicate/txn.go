@@ -86,7 +86,18 @@ func (r *Replicate) transactLocked(ctx context.Context, t *txn, fop func(ctx con
 		r.postOp(nctx, t, make([]bool, len(r.kids)), t.parts)
 		return nil, xlator.Wrap(t.op, t.path, syscall.EROFS)
 	}
-	errs := r.fanOut(nctx, t.parts, func(i int) error { return fop(nctx, i) })
+	pinned := -1
+	if t.typ == tData {
+		g := t.targets[0].gfid
+		pinned = r.enterData(g)
+		defer r.exitData(g)
+	}
+	var errs []error
+	if pinned >= 0 {
+		errs = r.pinnedFirst(nctx, t.op, t.path, t.parts, pinned, func(i int) error { return fop(nctx, i) })
+	} else {
+		errs = r.fanOut(nctx, t.parts, func(i int) error { return fop(nctx, i) })
+	}
 	ok := make([]bool, len(r.kids))
 	for i, e := range errs {
 		ok[i] = t.parts[i] && e == nil

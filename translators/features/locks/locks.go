@@ -51,6 +51,17 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 	return l, nil
 }
 
+// BackingFile forwards the brick's passthrough capability
+// (xlator.BackingFiler): locks are advisory, so reads and writes, which
+// FUSE passthrough keeps from the graph, need not be seen here.
+func (l *Locks) BackingFile(fd *xlator.FD) (int, bool) {
+	bf, ok := l.FirstChild().(xlator.BackingFiler)
+	if !ok {
+		return -1, false
+	}
+	return bf.BackingFile(fd)
+}
+
 // Reconfigure turns lock tracing on or off on a live graph.
 func (l *Locks) Reconfigure(opts *xlator.Options) error {
 	on := opts.Bool("trace")

@@ -22,12 +22,13 @@ func (b *bridge) Open(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse.Ope
 		return o.status(err)
 	}
 	out.OpenFlags = 0
-	backing := b.passthrough(n, fd, out)
-	if !backing && b.keepCache(o, n, fd) {
-		out.OpenFlags = gofuse.FOPEN_KEEP_CACHE
+	hd := &handle{fd: fd, node: n}
+	b.ioMode(n, fd, hd, out)
+	if hd.cacheable && b.keepCache(o, n, fd) {
+		out.OpenFlags |= gofuse.FOPEN_KEEP_CACHE
 	}
 	b.inodes.openHandle(n, fd)
-	out.Fh = b.handles.add(&handle{fd: fd, node: n, backing: backing})
+	out.Fh = b.handles.add(hd)
 	return gofuse.OK
 }
 
@@ -71,11 +72,14 @@ func (b *bridge) Create(cancel <-chan struct{}, in *gofuse.CreateIn, name string
 	}
 	n := b.inodes.add(in.NodeId, name, st.GFID)
 	b.fillEntry(&out.EntryOut, n, &st)
-	// A new file has no cached pages to distrust.
-	out.OpenFlags = gofuse.FOPEN_KEEP_CACHE
-	backing := b.passthrough(n, fd, &out.OpenOut)
+	hd := &handle{fd: fd, node: n}
+	b.ioMode(n, fd, hd, &out.OpenOut)
+	if hd.cacheable {
+		// A new file has no cached pages to distrust.
+		out.OpenFlags |= gofuse.FOPEN_KEEP_CACHE
+	}
 	b.inodes.openHandle(n, fd)
-	out.Fh = b.handles.add(&handle{fd: fd, node: n, backing: backing})
+	out.Fh = b.handles.add(hd)
 	return gofuse.OK
 }
 
@@ -188,6 +192,10 @@ func (b *bridge) Release(cancel <-chan struct{}, in *gofuse.ReleaseIn) {
 	// Unlist the handle first and wait for any stat or getxattr that
 	// borrowed it, so the graph never sees the FD used after release.
 	b.inodes.closeHandle(hd.node, hd.fd)
+	// The kernel has left the handle's io mode already; end the count
+	// before the graph's release, so that no later open is tied to a
+	// backing file the graph no longer accounts for.
+	b.dropIOMode(hd)
 	o := b.newOp(nil, &in.InHeader, in.LockOwner)
 	defer o.done()
 	if in.ReleaseFlags&releaseFlockUnlock != 0 {
@@ -198,9 +206,6 @@ func (b *bridge) Release(cancel <-chan struct{}, in *gofuse.ReleaseIn) {
 	}
 	if err := b.top.Release(&o.ctx, &o.call, hd.fd); err != nil {
 		b.log.Warn("release failed", "path", hd.fd.Loc.Path, "err", err)
-	}
-	if hd.backing {
-		b.dropBacking(hd.node)
 	}
 }
 

@@ -11,9 +11,13 @@ import (
 type handle struct {
 	fd   *xlator.FD
 	node *inode
-	// backing: the kernel serves this handle's I/O from the backing
-	// file (FUSE passthrough); its release drops the node's backing id.
-	backing bool
+	// backing: the handle is tied to the node's backing file (FUSE
+	// passthrough, or FOPEN_DIRECT_IO beside passthrough handles); its
+	// release drops a reference to the node's backing id. cached: it is
+	// open in the kernel's cached I/O mode (counted in the node).
+	// cacheable: it may keep the pages the kernel cached
+	// (FOPEN_KEEP_CACHE), which only a cached handle can.
+	backing, cached, cacheable bool
 
 	// For directories: whether the graph's listing lacks "." and ".."
 	// (the bridge adds them and shifts the graph's cookies by two).

@@ -37,6 +37,10 @@ type serveConfig struct {
 	// of the brick (it forwards the brick's passthrough capability);
 	// SIGUSR2 makes the child print "io READS WRITES".
 	CountIO bool
+	// Replica serves cluster/replicate over two storage/posix bricks
+	// (Brick/b0 and Brick/b1, each under features/locks), reading from
+	// b0, which has debug/error-gen above it (see replicaGraph).
+	Replica bool
 }
 
 func TestMain(m *testing.M) {
@@ -57,6 +61,9 @@ func serve(cfgJSON string) int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	specs := []xlator.VolumeSpec{{Name: "brick", Type: "storage/posix",
 		Options: []xlator.OptionSpec{{Key: "directory", Value: cfg.Brick}}}}
+	if cfg.Replica {
+		specs = replicaGraph(cfg.Brick)
+	}
 	g, err := xlator.Build(specs, xlator.BuildOptions{Log: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "build:", err)
@@ -89,6 +96,9 @@ func serve(cfgJSON string) int {
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
 	unmounted := make(chan struct{})
 	go func() { m.Wait(); close(unmounted) }()
+	if cfg.Replica {
+		go replicaCommands(g)
+	}
 	fmt.Println("ready")
 	for {
 		select {
@@ -121,7 +131,8 @@ type testMount struct {
 	dir   string // the mountpoint
 	brick string
 	cmd   *exec.Cmd
-	lines chan string // the child's stdout
+	lines chan string    // the child's stdout
+	in    io.WriteCloser // the child's stdin (replicaCommands)
 
 	exited   chan struct{} // closed when the child has exited
 	stopOnce sync.Once
@@ -155,6 +166,11 @@ func startServe(t *testing.T, cfg serveConfig) *testMount {
 	m.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	m.cmd.Env = append(os.Environ(), serveEnv+"="+string(cfgJSON))
 	m.cmd.Stderr = os.Stderr
+	in, err := m.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.in = in
 	out, err := m.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -35,11 +35,14 @@ type inode struct {
 
 	// backing is the kernel's id of the backing file of this node's
 	// passthrough handles (0: none), and backingRefs how many handles
-	// use it: the kernel allows one backing file per inode at a time.
-	// Guarded by backingMu, which is held across the registration.
+	// are tied to it (FOPEN_PASSTHROUGH): the kernel allows one backing
+	// file per inode at a time. cachedOpens counts the handles open in
+	// the kernel's cached I/O mode, which excludes passthrough. Guarded
+	// by backingMu, which is held across the registration.
 	backingMu   sync.Mutex
 	backing     int32
 	backingRefs int32
+	cachedOpens int32
 }
 
 // link is one (parent, name) an inode is known under.

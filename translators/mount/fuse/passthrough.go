@@ -7,61 +7,98 @@ import (
 )
 
 // FUSE passthrough: when the top translator keeps an open file's data in
-// a local file (xlator.BackingFiler, as storage/posix does), the bridge
-// registers that file's descriptor with the kernel on OPEN and CREATE,
-// and the kernel then serves read, write and mmap of the handle from the
-// backing file without sending READ or WRITE to the daemon. The kernel
-// takes its own reference to the file, so the id outlives the descriptor
-// it was registered from.
+// a local file (xlator.BackingFiler, as storage/posix does, and
+// cluster/replicate for read-only opens), the bridge registers that
+// file's descriptor with the kernel on OPEN and CREATE, and the kernel
+// then serves read, write and mmap of the handle from the backing file
+// without sending READ or WRITE to the daemon. The kernel takes its own
+// reference to the file, so the id outlives the descriptor it was
+// registered from.
 //
-// The kernel allows one backing file per inode at a time, and refuses
-// (EIO to the application) a passthrough open of an inode that has a
-// cached-I/O open, and the reverse. So every handle of a node shares one
-// id, counted per node and unregistered at the last release; and the
-// first refusal by the kernel turns passthrough off for the rest of the
-// mount (as go-fuse's own bridge does), while nodes that hold an id keep
-// using it.
+// The kernel (fs/fuse/iomode.c) puts an inode in cached I/O mode or in
+// passthrough mode: it fails with EIO an open of an inode that has
+// cached-I/O handles when the reply asks for passthrough, an open of an
+// inode with a backing file when the reply lacks FOPEN_PASSTHROUGH (even
+// with FOPEN_DIRECT_IO), and a passthrough open with another backing file.
+// So the bridge counts, per node, the cached handles and the handles tied
+// to the node's one backing id, and asks the graph for every handle:
+//
+//   - the node has a backing id: the handle is tied to it whatever the
+//     answer; when the graph said no, FOPEN_DIRECT_IO too, so that its
+//     reads and writes still come to the graph (the kernel lets
+//     FOPEN_DIRECT_IO override passthrough for read and write, not for
+//     mmap, which maps the backing file);
+//   - the node has cached handles: a cached handle, without asking;
+//   - otherwise passthrough if the graph says yes (registering a new id),
+//     else cached.
+//
+// The first refusal by the kernel to register a descriptor turns
+// passthrough off for the rest of the mount (as go-fuse's own bridge
+// does), while nodes that hold an id keep using it.
 
-// passthrough tries to make the new handle fd of node n a passthrough
-// handle: it sets out's backing id and FOPEN_PASSTHROUGH (clearing
-// FOPEN_KEEP_CACHE, which has no meaning then) and reports whether it
-// did. The caller records the answer in the handle and calls
-// dropBacking when it is released.
-func (b *bridge) passthrough(n *inode, fd *xlator.FD, out *gofuse.OpenOut) bool {
+// ioMode decides how the kernel serves the new handle fd of node n, sets
+// out's flags and backing id for it, and fills hd's record of that; the
+// caller may then add FOPEN_KEEP_CACHE to a cached handle (keepCache).
+// dropIOMode undoes the counting at release.
+func (b *bridge) ioMode(n *inode, fd *xlator.FD, hd *handle, out *gofuse.OpenOut) {
+	out.OpenFlags &^= gofuse.FOPEN_KEEP_CACHE | gofuse.FOPEN_DIRECT_IO | gofuse.FOPEN_PASSTHROUGH
+	out.BackingID = 0
 	if b.backer == nil {
-		return false
+		hd.cacheable = true // no passthrough: no io modes to track
+		return
 	}
 	n.backingMu.Lock()
 	defer n.backingMu.Unlock()
-	if n.backing == 0 {
-		if b.noBacking.Load() {
-			return false
-		}
-		ufd, ok := b.backer.BackingFile(fd)
+	if n.backing != 0 {
+		_, ok := b.backer.BackingFile(fd)
+		n.backingRefs++
+		hd.backing = true
+		out.BackingID = n.backing
+		out.OpenFlags |= gofuse.FOPEN_PASSTHROUGH
 		if !ok {
-			return false
+			out.OpenFlags |= gofuse.FOPEN_DIRECT_IO
 		}
-		id, errno := b.server.RegisterBackingFd(&gofuse.BackingMap{Fd: int32(ufd)})
-		if errno != 0 || id == 0 {
-			if b.noBacking.CompareAndSwap(false, true) {
-				b.log.Info("FUSE passthrough unavailable: reads and writes go through the graph", "path", fd.Loc.Path, "err", errno)
-			}
-			return false
-		}
-		n.backing = id
+		hd.cacheable = false
+		return
 	}
-	n.backingRefs++
-	out.BackingID = n.backing
-	out.OpenFlags |= gofuse.FOPEN_PASSTHROUGH
-	out.OpenFlags &^= gofuse.FOPEN_KEEP_CACHE
-	return true
+	hd.cacheable = true
+	if n.cachedOpens > 0 || b.noBacking.Load() {
+		n.cachedOpens++
+		hd.cached = true
+		return
+	}
+	ufd, ok := b.backer.BackingFile(fd)
+	if ok {
+		id, errno := b.server.RegisterBackingFd(&gofuse.BackingMap{Fd: int32(ufd)})
+		if errno == 0 && id != 0 {
+			n.backing, n.backingRefs = id, 1
+			hd.backing, hd.cacheable = true, false
+			out.BackingID = id
+			out.OpenFlags |= gofuse.FOPEN_PASSTHROUGH
+			return
+		}
+		if b.noBacking.CompareAndSwap(false, true) {
+			b.log.Info("FUSE passthrough unavailable: reads and writes go through the graph", "path", fd.Loc.Path, "err", errno)
+		}
+	}
+	n.cachedOpens++
+	hd.cached = true
 }
 
-// dropBacking releases one passthrough handle of n; the last one
-// unregisters the backing id.
-func (b *bridge) dropBacking(n *inode) {
+// dropIOMode ends what ioMode counted for hd; the last handle tied to a
+// backing id unregisters it.
+func (b *bridge) dropIOMode(hd *handle) {
+	n := hd.node
 	n.backingMu.Lock()
 	defer n.backingMu.Unlock()
+	if hd.cached {
+		n.cachedOpens--
+		hd.cached = false
+	}
+	if !hd.backing {
+		return
+	}
+	hd.backing = false
 	n.backingRefs--
 	if n.backingRefs > 0 {
 		return
