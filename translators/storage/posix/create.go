@@ -39,7 +39,7 @@ func (p *Posix) resolveNew(loc *xlator.Loc) (target, error) {
 func (p *Posix) newGFID(loc *xlator.Loc, dir bool) (xlator.GFID, error) {
 	g := loc.GFID
 	if g.IsZero() {
-		return xlator.NewGFID(), nil
+		return p.gfids.next(), nil
 	}
 	if g == xlator.RootGFID {
 		return g, syscall.EEXIST

@@ -45,6 +45,15 @@ func (c *dirCache) get(g xlator.GFID) *dirFd {
 	return e
 }
 
+// has reports whether g is cached (a directory, as far as the cache
+// knows).
+func (c *dirCache) has(g xlator.GFID) bool {
+	c.mu.Lock()
+	_, ok := c.m[g]
+	c.mu.Unlock()
+	return ok
+}
+
 // generation returns the current generation, to pass to add.
 func (c *dirCache) generation() uint64 {
 	c.mu.Lock()

@@ -63,6 +63,10 @@ func (p *Posix) BackingFile(fd *xlator.FD) (int, bool) {
 // Open opens fd.Loc with fd.Flags (O_APPEND, O_DIRECT, O_TRUNC... pass
 // through; O_CREAT does not).
 func (p *Posix) Open(ctx context.Context, c *xlator.Call, fd *xlator.FD) error {
+	if ufd, ok := p.openByHandle(&fd.Loc, fd.Flags); ok {
+		p.track(fd, ufd, fd.Loc.GFID)
+		return nil
+	}
 	t, err := p.resolve(&fd.Loc)
 	if err != nil {
 		return fail("open", locPath(&fd.Loc), err)
@@ -74,6 +78,25 @@ func (p *Posix) Open(ctx context.Context, c *xlator.Call, fd *xlator.FD) error {
 	}
 	p.track(fd, ufd, fd.Loc.GFID)
 	return nil
+}
+
+// openByHandle opens a non-directory named by GFID alone straight through
+// its handle, without resolving it first: a non-directory's handle is the
+// object itself, and a directory's (a symlink) fails the open, O_NOFOLLOW
+// being always set. ok is false when loc is not nameless, when the
+// janitor may be about to remove g's handle (resolve checks that one),
+// and when the open failed: Open then goes the usual way, which answers
+// as it always did.
+func (p *Posix) openByHandle(loc *xlator.Loc, flags uint32) (int, bool) {
+	g := loc.GFID
+	if loc.Path != "" || loc.Name != "" || g.IsZero() || g == xlator.RootGFID || p.janitor.mayBeOrphan(g) {
+		return -1, false
+	}
+	ufd, err := unix.Openat(p.metaFd, handleRel(g), openFlags(flags), 0)
+	if err != nil {
+		return -1, false
+	}
+	return ufd, true
 }
 
 // Create creates and opens fd.Loc with mode (less umask, unless the parent

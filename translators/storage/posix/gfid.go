@@ -99,6 +99,18 @@ func (p *Posix) statAt(t *target, want xlator.GFID) (st xlator.Stat, assigned bo
 	return toStat(&us, g), assigned, nil
 }
 
+// statResolved is statAt right after resolve: a non-directory that resolve
+// found through its handle is answered from the stat resolve took on the
+// way and the GFID the handle is named after (the handle is a hard link
+// of the object, which carries that GFID), without a second fstatat and
+// a read of the GFID xattr.
+func (p *Posix) statResolved(t *target, want xlator.GFID) (xlator.Stat, bool, error) {
+	if t.byHandle && !t.gfid.IsZero() {
+		return toStat(&t.st, t.gfid), false, nil
+	}
+	return p.statAt(t, want)
+}
+
 // assignGFID gives the entry t (stat us) a GFID and a handle, and
 // refreshes us. If another caller assigned one meanwhile, that one is
 // returned with assigned false.
@@ -107,22 +119,21 @@ func (p *Posix) assignGFID(t *target, us *unix.Stat_t, want xlator.GFID) (xlator
 	if t.dir == p.rootFd && t.name == "." {
 		g = xlator.RootGFID
 	} else if g.IsZero() || g == xlator.RootGFID {
-		g = xlator.NewGFID()
+		g = p.gfids.next()
 	}
 	// A create of this name may be between making the entry and setting
 	// the GFID it was asked for: wait for it, then look again. The lock
 	// is not held further: making a directory's handle may look up its
 	// parent, whose name may share the lock.
+	// The GFID is created only if there is none (XATTR_CREATE): EEXIST
+	// means another caller set one since statAt read none.
 	mu := p.names.of(t.name)
 	mu.Lock()
-	got, err := p.getGFID(t.dir, t.name)
-	ours := false
-	if err == syscall.ENODATA {
-		err = p.setGFID(t.dir, t.name, g)
-		ours = err == nil
-		if err == syscall.EEXIST {
-			got, err = p.getGFID(t.dir, t.name)
-		}
+	var got xlator.GFID
+	err := p.setGFID(t.dir, t.name, g)
+	ours := err == nil
+	if err == syscall.EEXIST {
+		got, err = p.getGFID(t.dir, t.name)
 	}
 	mu.Unlock()
 	if err != nil || !ours {

@@ -20,7 +20,7 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 		return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
 	}
 	defer t.release()
-	st, assigned, err := p.statAt(&t, loc.GFID)
+	st, assigned, err := p.statResolved(&t, loc.GFID)
 	if err != nil {
 		return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
 	}
@@ -60,7 +60,7 @@ func (p *Posix) Stat(ctx context.Context, c *xlator.Call, loc *xlator.Loc) (xlat
 		return xlator.Stat{}, fail("stat", locPath(loc), err)
 	}
 	defer t.release()
-	st, _, err := p.statAt(&t, loc.GFID)
+	st, _, err := p.statResolved(&t, loc.GFID)
 	if err != nil {
 		return xlator.Stat{}, fail("stat", locPath(loc), err)
 	}

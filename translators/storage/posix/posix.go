@@ -65,6 +65,7 @@ type Posix struct {
 	dirs  dirCache     // O_PATH descriptors of directories by GFID
 
 	buckets bucketSet // handle-index buckets known to exist
+	gfids   gfidRun   // GFIDs the brick gives entries itself
 	janitor janitor   // removes handles of unlinked files in the background
 
 	// aclGen counts changes of any directory's default ACL made through

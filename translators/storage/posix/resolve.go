@@ -30,6 +30,11 @@ type target struct {
 	cached   *dirFd // dir is this cached descriptor, put back by release
 	cache    *dirCache
 	byHandle bool
+	// For a target found through its handle (byHandle), gfid is the
+	// GFID the handle is named after and st the handle's stat, taken by
+	// resolve on the way (see statResolved).
+	gfid xlator.GFID
+	st   unix.Stat_t
 	// parentPath is the client path of dir when known ("" if not): a
 	// directory without a GFID yet is looked up through it.
 	parentPath string
@@ -185,7 +190,11 @@ func (p *Posix) resolvePath(path string, parent xlator.GFID) (target, error) {
 	return target{dir: fd, name: name, owned: true, parentPath: path[:i]}, nil
 }
 
-// resolveGFID finds the object g through the handle index.
+// resolveGFID finds the object g through the handle index. The handle
+// is looked at with one fstatat: a non-directory's handle is the object
+// itself (a hard link), whose stat the target keeps; a directory's is a
+// symlink to its parent's handle and its name there, which is read at
+// once when g is a cached directory.
 func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 	if g == xlator.RootGFID {
 		return target{dir: p.rootFd, name: "."}, nil
@@ -193,30 +202,47 @@ func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 	if depth > maxDepth {
 		return target{}, syscall.ELOOP
 	}
-	parent, name, err := p.readDirHandle(g)
-	if err == nil && p.isObjectHandle(g) {
-		err = syscall.ENOTDIR // a hard link to a user's symlink
+	rel := handleRel(g)
+	var hs unix.Stat_t
+	byHandle := false
+	if !p.dirs.has(g) {
+		if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return target{}, err
+		}
+		byHandle = hs.Mode&unix.S_IFMT != unix.S_IFLNK
 	}
-	switch err {
-	case nil:
-	case syscall.ENOTDIR:
+	var parent xlator.GFID
+	var name string
+	if !byHandle {
+		var err error
+		parent, name, err = p.readDirHandle(g)
+		if err == nil && p.isObjectHandle(g) {
+			err = syscall.ENOTDIR // a hard link to a user's symlink
+		}
+		switch err {
+		case nil:
+		case syscall.ENOTDIR:
+			byHandle = true
+			if hs.Ino == 0 {
+				// Not stat'ed above (cached as a directory, yet
+				// the handle is not one).
+				if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+					return target{}, err
+				}
+			}
+		default:
+			return target{}, err
+		}
+	}
+	if byHandle {
 		// A non-directory: the handle is a hard link to it. One the
 		// janitor may be about to remove is checked: with no other
 		// link and not open, the file's last name is gone and the
 		// file no longer exists.
-		rel := handleRel(g)
-		if p.janitor.mayBeOrphan(g) {
-			var hs unix.Stat_t
-			if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-				return target{}, err
-			}
-			if hs.Nlink == 1 && !p.opens.isOpen(g) {
-				return target{}, syscall.ENOENT
-			}
+		if p.janitor.mayBeOrphan(g) && hs.Nlink == 1 && !p.opens.isOpen(g) {
+			return target{}, syscall.ENOENT
 		}
-		return target{dir: p.metaFd, name: rel, byHandle: true}, nil
-	default:
-		return target{}, err
+		return target{dir: p.metaFd, name: rel, byHandle: true, gfid: g, st: hs}, nil
 	}
 	t, err := p.dirByGFID(parent, depth+1)
 	if err != nil {

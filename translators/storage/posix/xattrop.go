@@ -98,7 +98,7 @@ func (p *Posix) Xattrop(ctx context.Context, c *xlator.Call, loc *xlator.Loc, op
 		return nil, fail("xattrop", locPath(loc), err)
 	}
 	defer t.release()
-	st, _, err := p.statAt(&t, loc.GFID)
+	st, _, err := p.statResolved(&t, loc.GFID)
 	if err != nil {
 		return nil, fail("xattrop", locPath(loc), err)
 	}
