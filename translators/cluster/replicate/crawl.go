@@ -31,9 +31,11 @@ func (h *healer) runFull(ctx context.Context) {
 	h.filesTotal.Store(0)
 	h.bytesTotal.Store(0)
 	r.Log().Info("full heal started")
-	q := &dirQueue{files: make(chan struct{}, h.workers*filesPerWorker), newBricks: r.newBricks(ctx),
+	q := &dirQueue{newBricks: r.newBricks(ctx),
 		progress: &crawlProgress{h: h, files: map[xlator.GFID]*fileProgress{}}}
 	ctx = withCrawlProgress(ctx, q.progress)
+	q.files = r.newFreshPool(ctx, h.workers*filesPerWorker)
+	defer q.files.close()
 	q.cond = sync.NewCond(&q.mu)
 	q.push(xlator.RootGFID)
 	var wg sync.WaitGroup
@@ -167,7 +169,7 @@ type dirQueue struct {
 	cond   *sync.Cond
 	items  []xlator.GFID
 	active int
-	files  chan struct{} // bounds the new files healed at once, crawl-wide
+	files  *freshPool // heals the new files, a bounded number at once, crawl-wide
 	// newBricks says which children were new bricks when the crawl
 	// began (see Replicate.newBricks).
 	newBricks []bool

@@ -34,11 +34,30 @@ func makeTree(t *testing.T, dir string) {
 	must(err)
 	must(f.Truncate(16 << 20))
 	must(f.Close())
+	// Small enough for the heal of new files (healNew): data, a hole,
+	// data, and a hole at the end.
+	f, err = os.Create(filepath.Join(dir, "a/smallsparse"))
+	must(err)
+	_, err = f.WriteAt([]byte("head"), 0)
+	must(err)
+	_, err = f.WriteAt([]byte("middle"), 1<<20)
+	must(err)
+	must(f.Truncate(3 << 20))
+	must(f.Close())
 	must(os.Link(filepath.Join(dir, "a/plain"), filepath.Join(dir, "a/b/hardlink")))
 	must(os.Symlink("../plain", filepath.Join(dir, "a/b/symlink")))
 	must(unix.Mkfifo(filepath.Join(dir, "a/fifo"), 0o620))
 	must(unix.Mknod(filepath.Join(dir, "a/chardev"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))))
 	must(os.Lchown(filepath.Join(dir, "a/plain"), 1234, 5678))
+	// A set-group-id directory gives a new file its group: the heal
+	// must give the copy of a/sg/f its own group back, and with it its
+	// set-id bits (which the chown clears).
+	must(os.Mkdir(filepath.Join(dir, "a/sg"), 0o755))
+	must(os.Chown(filepath.Join(dir, "a/sg"), 0, 5678))
+	must(unix.Chmod(filepath.Join(dir, "a/sg"), 0o2775))
+	must(os.WriteFile(filepath.Join(dir, "a/sg/f"), []byte("#!/bin/true\n"), 0o755))
+	must(os.Lchown(filepath.Join(dir, "a/sg/f"), 1234, 4321))
+	must(unix.Chmod(filepath.Join(dir, "a/sg/f"), 0o6755))
 	must(os.Lchown(filepath.Join(dir, "a/b/symlink"), 4321, 8765))
 	must(os.Chown(filepath.Join(dir, "a/b"), 1000, 1000))
 	must(os.Chmod(filepath.Join(dir, "a/b/c"), 0o1777))
@@ -66,21 +85,44 @@ func TestFreshBrickFullHeal(t *testing.T) {
 	if _, err := exec.LookPath("setfacl"); err != nil {
 		t.Skip("needs setfacl")
 	}
-	old, fresh := t.TempDir(), t.TempDir()
-	makeTree(t, old)
-	want := treeOf(t, old, ".")
-	cl := newCluster(t, buildOpts{n: 2, locks: true, dirs: []string{old, fresh}, options: []string{"read-hash-mode", "0", "read-subvolume", "locks1"}})
-	f := client(t, cl.top)
-	if got, err := f.read("/a/b/c/deep"); err != nil || len(got) != 40000 {
-		t.Errorf("read during the heal: %d bytes, %v", len(got), err)
-	}
-	cl.waitHealed(t, 30*time.Second)
-	if got := treeOf(t, fresh, "."); got != want {
-		t.Errorf("fresh brick after the full heal:\n%s\nwant (the old brick before):\n%s", got, want)
-	}
-	sameTrees(t, old, fresh)
-	var st syscall.Stat_t
-	if err := syscall.Stat(filepath.Join(fresh, "a/sparse"), &st); err != nil || st.Blocks*512 >= 1<<20 {
-		t.Errorf("the sparse file's holes were filled on the fresh brick: %d blocks, %v", st.Blocks, err)
+	for _, tc := range []struct {
+		name string
+		o    buildOpts
+		read string // the fresh brick's child name
+	}{
+		// posix under features/locks: new files' data is copied by the
+		// kernel (copy_file_range).
+		{"local", buildOpts{locks: true}, "locks1"},
+		// debug/error-gen above: not data-transparent, so the data goes
+		// through the heal (read and write).
+		{"through-translators", buildOpts{locks: true, faults: true}, "brick1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old, fresh := t.TempDir(), t.TempDir()
+			makeTree(t, old)
+			want := treeOf(t, old, ".")
+			o := tc.o
+			o.n, o.dirs = 2, []string{old, fresh}
+			o.options = []string{"read-hash-mode", "0", "read-subvolume", tc.read}
+			cl := newCluster(t, o)
+			f := client(t, cl.top)
+			if got, err := f.read("/a/b/c/deep"); err != nil || len(got) != 40000 {
+				t.Errorf("read during the heal: %d bytes, %v", len(got), err)
+			}
+			cl.waitHealed(t, 30*time.Second)
+			if got := treeOf(t, fresh, "."); got != want {
+				t.Errorf("fresh brick after the full heal:\n%s\nwant (the old brick before):\n%s", got, want)
+			}
+			sameTrees(t, old, fresh)
+			for _, sp := range []struct {
+				name string
+				max  int64
+			}{{"a/sparse", 1 << 20}, {"a/smallsparse", 1 << 20}} {
+				var st syscall.Stat_t
+				if err := syscall.Stat(filepath.Join(fresh, sp.name), &st); err != nil || st.Blocks*512 >= sp.max {
+					t.Errorf("%s's holes were filled on the fresh brick: %d blocks, %v", sp.name, st.Blocks, err)
+				}
+			}
+		})
 	}
 }

@@ -45,12 +45,14 @@ func (r *Replicate) healInode(ctx context.Context, g xlator.GFID, force bool) (b
 			}
 		}
 		var mu sync.Mutex
-		r.healFresh(ctx, r.freshJobs(created, nil), make(chan struct{}, r.healer.workers), func(g xlator.GFID, err error) {
+		pool := r.newFreshPool(ctx, r.healer.workers)
+		r.healFresh(ctx, r.freshJobs(created, nil), pool, func(g xlator.GFID, err error) {
 			mu.Lock()
 			note(true, err)
 			mu.Unlock()
 			r.healer.settle(ctx, g, err)
 		})
+		pool.close()
 		if changed {
 			force = true // the sink's directory times changed
 		}

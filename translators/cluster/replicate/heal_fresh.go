@@ -3,10 +3,12 @@ package replicate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
+	"golang.org/x/sys/unix"
 )
 
 // freshFileMax is the largest file healNew copies under one lock held for
@@ -76,7 +78,7 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		return false, err
 	}
 	defer mheld.release()
-	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
+	states := r.lookupEach(ctx, nameless(g))
 	if !freshPlanOK(states, typ, src, sinks) {
 		return false, nil
 	}
@@ -142,19 +144,15 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 	if err != nil {
 		return false, err
 	}
-	attr := &xlator.SetAttr{Valid: xlator.SetUID | xlator.SetGID | xlator.SetAtime | xlator.SetMtime,
-		UID: st.UID, GID: st.GID, Atime: st.Atime, Mtime: st.Mtime}
-	if typ != syscall.S_IFLNK {
-		attr.Valid |= xlator.SetMode
-		attr.Mode = st.Mode & 0o7777
-	}
 	for i := range r.kids {
 		if !sinks[i] {
 			continue
 		}
-		if err := r.syncXattrsVia(ctx, i, nameless(g), fds[i], want); err != nil {
+		xchanged, err := r.syncXattrsVia(ctx, i, nameless(g), fds[i], want)
+		if err != nil {
 			return false, err
 		}
+		attr := freshAttr(st, states[i].Stat, typ, xchanged)
 		if fds[i] != nil {
 			_, err = r.kids[i].Fsetattr(ctx, c, fds[i], attr)
 		} else {
@@ -193,9 +191,9 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			x[dirtyKey] = counters{-d[tData], -d[tMeta], 0}.encode() // to exactly zero
 		}
 		if fds[i] != nil {
-			_, err = r.kids[i].Fxattrop(ctx, c, fds[i], xlator.AddArray32, r.withAllKeys(x))
+			_, err = r.kids[i].Fxattrop(ctx, c, fds[i], xlator.AddArray32, r.withoutSelf(r.withAllKeys(x), i))
 		} else {
-			_, err = r.kids[i].Xattrop(ctx, c, nameless(g), xlator.AddArray32, r.withAllKeys(x))
+			_, err = r.kids[i].Xattrop(ctx, c, nameless(g), xlator.AddArray32, r.withoutSelf(r.withAllKeys(x), i))
 		}
 		if err != nil {
 			r.Log().Warn("clearing the changelog after a heal failed", "gfid", g, "child", r.kids[i].Name(), "err", err)
@@ -203,6 +201,28 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 	}
 	r.inodes.forget(g)
 	return true, nil
+}
+
+// freshAttr is what a new entry's heal sets on a sink whose stat was
+// have (from the lookup under the locks) to give it the source's st: the
+// times always; owner and mode only where they differ, since the entry
+// heal created the sink's copy with the source's owner and mode. Both are
+// set as before when the sink's xattrs were just changed (an access ACL
+// carries mode bits), and the mode whenever the source has a set-id bit
+// (writing the copy may have cleared it on the sink). Setting the owner
+// clears set-id bits, so the mode is set with it.
+func freshAttr(st, have xlator.Stat, typ uint32, xattrsChanged bool) *xlator.SetAttr {
+	attr := &xlator.SetAttr{Valid: xlator.SetAtime | xlator.SetMtime, Atime: st.Atime, Mtime: st.Mtime}
+	if xattrsChanged || have.UID != st.UID || have.GID != st.GID {
+		attr.Valid |= xlator.SetUID | xlator.SetGID
+		attr.UID, attr.GID = st.UID, st.GID
+	}
+	if typ != syscall.S_IFLNK && (attr.Valid&xlator.SetUID != 0 || st.Mode&(syscall.S_ISUID|syscall.S_ISGID) != 0 ||
+		have.Mode&0o7777 != st.Mode&0o7777) {
+		attr.Valid |= xlator.SetMode
+		attr.Mode = st.Mode & 0o7777
+	}
+	return attr
 }
 
 // freshPlanOK reports whether the lookups show what healNew expects: the
@@ -241,15 +261,56 @@ func freshPlanOK(states []replyState, typ uint32, src int, sinks []bool) bool {
 // copyFresh copies the source's data to empty sinks: no comparison, no
 // discard (an empty file has no data where the source has holes), and a
 // final ftruncate where the source ends in a hole. The caller holds the
-// file's whole data lock.
+// file's whole data lock. When every copy is a local file (see
+// localFile), the kernel copies the data (copy_file_range) instead of
+// this process reading and writing it.
 func (r *Replicate) copyFresh(ctx context.Context, fds []*xlator.FD, src int, sinks []bool, st xlator.Stat) (int64, error) {
+	if local := r.localFiles(fds, src, sinks); local != nil {
+		n, err := r.copyFreshBy(ctx, fds, src, sinks, st, func(pos, h int64) (int64, error) {
+			return copyLocal(local, src, sinks, pos, h)
+		})
+		if !errors.Is(err, errNoLocalCopy) {
+			return n, err
+		}
+		// The kernel cannot copy between these files: through this
+		// process, from the start (rewriting what a sink may have got
+		// with the same bytes).
+	}
 	c := xlator.RootCall()
-	size := int64(st.Size)
 	bp := r.healer.buffers.get()
 	defer r.healer.buffers.put(bp)
 	buf := *bp
+	return r.copyFreshBy(ctx, fds, src, sinks, st, func(start, h int64) (int64, error) {
+		pos := start
+		for pos < h {
+			n := min(int64(len(buf)), h-pos)
+			m, err := readFull(ctx, r.kids[src], fds[src], buf[:n], pos)
+			if err != nil || m == 0 {
+				return pos - start, err
+			}
+			for i := range r.kids {
+				if sinks[i] {
+					if _, err := r.kids[i].Write(ctx, c, fds[i], buf[:m], pos); err != nil {
+						return pos - start, err
+					}
+				}
+			}
+			pos += int64(m)
+		}
+		return pos - start, nil
+	})
+}
+
+// copyFreshBy is copyFresh with the copy of each range of data given:
+// copyRange copies [pos, h) to every sink and returns how many bytes each
+// got, fewer only where the source ended first.
+func (r *Replicate) copyFreshBy(ctx context.Context, fds []*xlator.FD, src int, sinks []bool, st xlator.Stat,
+	copyRange func(pos, h int64) (int64, error)) (int64, error) {
+	c := xlator.RootCall()
+	size := int64(st.Size)
 	// A file of one block that has one block allocated has no hole.
 	dense := size <= 4096 && st.Blocks > 0
+	nsinks := int64(count(sinks))
 	var written, end int64
 	for pos := int64(0); pos < size; {
 		if err := ctx.Err(); err != nil {
@@ -286,29 +347,16 @@ func (r *Replicate) copyFresh(ctx context.Context, fds []*xlator.FD, src int, si
 			}
 			h = min(hole, size)
 		}
-		for pos < h {
-			n := min(int64(len(buf)), h-pos)
-			m, err := readFull(ctx, r.kids[src], fds[src], buf[:n], pos)
-			if err != nil {
-				return written, err
-			}
-			if m == 0 {
-				h = pos
-				break
-			}
-			for i := range r.kids {
-				if sinks[i] {
-					if _, err := r.kids[i].Write(ctx, c, fds[i], buf[:m], pos); err != nil {
-						return written, err
-					}
-					written += int64(m)
-				}
-			}
-			pos += int64(m)
-			end = pos
+		n, err := copyRange(pos, h)
+		written += n * nsinks
+		if n > 0 {
+			end = pos + n
 		}
-		if h >= size {
-			break
+		if err != nil {
+			return written, err
+		}
+		if pos+n < h || h >= size {
+			break // the source ended (early), or all is copied
 		}
 		pos = h
 	}
@@ -322,6 +370,79 @@ func (r *Replicate) copyFresh(ctx context.Context, fds []*xlator.FD, src int, si
 		}
 	}
 	return written, nil
+}
+
+// errNoLocalCopy reports that copy_file_range cannot copy between two
+// files (other file systems, an old kernel).
+var errNoLocalCopy = errors.New("no copy_file_range between these files")
+
+// dataTransparent names the translator types that neither look at nor
+// change file data, so that a heal holding a file's whole data lock may
+// copy the file's data below them (features/locks arbitrates locks only;
+// features/index watches xattrops only).
+var dataTransparent = map[string]bool{"features/locks": true, "features/index": true}
+
+// localFile returns the OS descriptor behind fd on translator t: t's own
+// when it keeps its files locally (xlator.BackingFiler, storage/posix),
+// or that of its only child when t is data-transparent. ok is false for
+// anything else (protocol/client, a translator that sees data).
+func localFile(t xlator.Translator, fd *xlator.FD) (int, bool) {
+	for depth := 0; depth < 8; depth++ {
+		if bf, ok := t.(xlator.BackingFiler); ok {
+			return bf.BackingFile(fd)
+		}
+		kids := t.Children()
+		if !dataTransparent[t.Type()] || len(kids) != 1 {
+			return -1, false
+		}
+		t = kids[0]
+	}
+	return -1, false
+}
+
+// localFiles returns the OS descriptors of the source and sinks, indexed
+// by child, when every one of them is a local file; else nil.
+func (r *Replicate) localFiles(fds []*xlator.FD, src int, sinks []bool) []int {
+	out := make([]int, len(r.kids))
+	for i := range r.kids {
+		if i != src && !sinks[i] {
+			continue
+		}
+		fd, ok := localFile(r.kids[i], fds[i])
+		if !ok {
+			return nil
+		}
+		out[i] = fd
+	}
+	return out
+}
+
+// copyLocal copies [pos, h) of the source to every sink with
+// copy_file_range and returns how many bytes each got (less than h-pos
+// only if the source ended first). errNoLocalCopy means nothing was
+// copied and the kernel cannot do it.
+func copyLocal(fds []int, src int, sinks []bool, pos, h int64) (int64, error) {
+	got := h - pos
+	for i := range sinks {
+		if !sinks[i] {
+			continue
+		}
+		in, out := pos, pos
+		for in < pos+got {
+			n, err := unix.CopyFileRange(fds[src], &in, fds[i], &out, int(min(pos+got-in, 1<<30)), 0)
+			if err != nil {
+				if in == pos && (err == syscall.EXDEV || err == syscall.EINVAL || err == syscall.EOPNOTSUPP || err == syscall.ENOSYS) {
+					return 0, errNoLocalCopy
+				}
+				return in - pos, fmt.Errorf("heal copy: copy_file_range: %w", err)
+			}
+			if n == 0 {
+				got = in - pos // the source ended
+				break
+			}
+		}
+	}
+	return got, nil
 }
 
 // freshJob is one inode an entry heal created on one or more sinks.
@@ -379,9 +500,81 @@ func (r *Replicate) freshJobs(created []newEntry, newBricks []bool) []freshJob {
 	return jobs
 }
 
-// healFresh runs jobs, up to cap(sem) at a time across every caller
-// sharing sem, and returns the first error; done is called after each.
-func (r *Replicate) healFresh(ctx context.Context, jobs []freshJob, sem chan struct{}, done func(g xlator.GFID, err error)) {
+// lookupEach is lookupAll (without a request of its own) one child after
+// the other, in the calling goroutine: a new file's heal runs many at
+// once, and a goroutine per lookup cost more (its start, its stack
+// growing through the translators, the wake-ups) than the lookups of a
+// local brick themselves.
+func (r *Replicate) lookupEach(ctx context.Context, loc *xlator.Loc) []replyState {
+	up, fresh := r.upSet(), r.freshSet()
+	states := make([]replyState, len(r.kids))
+	for i := range r.kids {
+		if !up[i] {
+			continue
+		}
+		st, x, err := r.kids[i].Lookup(ctx, xlator.RootCall(), loc, r.changelogReq(nil, i))
+		if err != nil {
+			continue
+		}
+		states[i].OK = true
+		states[i].Stat = st
+		r.parseChangelog(&states[i], x)
+		// As in lookupAll: a brick's root counts as fresh only until
+		// markFresh has dealt with it.
+		states[i].Fresh = states[i].Fresh && fresh[i]
+	}
+	return states
+}
+
+// freshPool heals new files on a fixed set of goroutines, so that a full
+// crawl does not start (and grow the stack of) a goroutine per file.
+type freshPool struct {
+	r    *Replicate
+	ctx  context.Context
+	size int
+	once sync.Once
+	jobs chan freshTask
+	wg   sync.WaitGroup
+}
+
+// freshTask is one job handed to a freshPool, and whom to tell.
+type freshTask struct {
+	j    *freshJob
+	done func(g xlator.GFID, err error)
+	wg   *sync.WaitGroup
+}
+
+// newFreshPool returns a pool of n goroutines healing under ctx; they
+// start with the first job. close ends them.
+func (r *Replicate) newFreshPool(ctx context.Context, n int) *freshPool {
+	return &freshPool{r: r, ctx: ctx, size: max(n, 1), jobs: make(chan freshTask)}
+}
+
+func (p *freshPool) start() {
+	p.once.Do(func() {
+		for k := 0; k < p.size; k++ {
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				for t := range p.jobs {
+					t.done(t.j.gfid, p.r.healNew(p.ctx, t.j))
+					t.wg.Done()
+				}
+			}()
+		}
+	})
+}
+
+// close ends the pool's goroutines once the jobs handed to it are done.
+func (p *freshPool) close() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+
+// healFresh runs jobs on pool (as many at once as it has goroutines,
+// across every caller sharing it) and returns when they are done; done is
+// called after each.
+func (r *Replicate) healFresh(ctx context.Context, jobs []freshJob, pool *freshPool, done func(g xlator.GFID, err error)) {
 	var wg sync.WaitGroup
 	for k := range jobs {
 		j := &jobs[k]
@@ -390,13 +583,9 @@ func (r *Replicate) healFresh(ctx context.Context, jobs []freshJob, sem chan str
 			j.release() // not healed: the index or a later crawl will
 			continue
 		}
-		sem <- struct{}{}
+		pool.start()
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			done(j.gfid, r.healNew(ctx, j))
-		}()
+		pool.jobs <- freshTask{j: j, done: done, wg: &wg}
 	}
 	wg.Wait()
 }

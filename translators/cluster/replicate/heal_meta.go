@@ -100,26 +100,28 @@ func (r *Replicate) xattrsVia(ctx context.Context, i int, loc *xlator.Loc, fd *x
 // syncXattrs makes child i's xattrs of loc (Loom's own left alone) equal
 // to want.
 func (r *Replicate) syncXattrs(ctx context.Context, i int, loc *xlator.Loc, want map[string][]byte) error {
-	return r.syncXattrsVia(ctx, i, loc, nil, want)
+	_, err := r.syncXattrsVia(ctx, i, loc, nil, want)
+	return err
 }
 
 // syncXattrsVia is syncXattrs through the open descriptor fd when it is
-// not nil.
-func (r *Replicate) syncXattrsVia(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD, want map[string][]byte) error {
+// not nil; changed reports that it removed or set an xattr.
+func (r *Replicate) syncXattrsVia(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD, want map[string][]byte) (changed bool, err error) {
 	c := xlator.RootCall()
 	have, err := r.xattrsVia(ctx, i, loc, fd)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for n := range have {
 		if _, keep := want[n]; !keep {
+			changed = true
 			if fd != nil {
 				err = r.kids[i].Fremovexattr(ctx, c, fd, n)
 			} else {
 				err = r.kids[i].Removexattr(ctx, c, loc, n)
 			}
 			if err != nil && !errors.Is(err, syscall.ENODATA) {
-				return err
+				return changed, err
 			}
 		}
 	}
@@ -127,14 +129,15 @@ func (r *Replicate) syncXattrsVia(ctx context.Context, i int, loc *xlator.Loc, f
 		if hv, ok := have[n]; ok && bytes.Equal(hv, v) {
 			continue
 		}
+		changed = true
 		if fd != nil {
 			err = r.kids[i].Fsetxattr(ctx, c, fd, n, v, 0)
 		} else {
 			err = r.kids[i].Setxattr(ctx, c, loc, n, v, 0)
 		}
 		if err != nil && !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) {
-			return err
+			return changed, err
 		}
 	}
-	return nil
+	return changed, nil
 }
