@@ -508,11 +508,12 @@ func (r *Replicate) freshJobs(created []newEntry, newBricks []bool) []freshJob {
 func (r *Replicate) lookupEach(ctx context.Context, loc *xlator.Loc) []replyState {
 	up, fresh := r.upSet(), r.freshSet()
 	states := make([]replyState, len(r.kids))
+	c := xlator.RootCall()
 	for i := range r.kids {
 		if !up[i] {
 			continue
 		}
-		st, x, err := r.kids[i].Lookup(ctx, xlator.RootCall(), loc, r.changelogReq(nil, i))
+		st, x, err := r.kids[i].Lookup(ctx, c, loc, r.changelogReq(nil, i))
 		if err != nil {
 			continue
 		}

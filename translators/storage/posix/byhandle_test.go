@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"github.com/loom-fs/loom/xlator"
 )
@@ -134,5 +135,32 @@ func TestGFIDRunsShareBuckets(t *testing.T) {
 	}
 	if len(buckets) > 3 {
 		t.Errorf("%d entries in %d handle buckets; want runs of %d in one", n, len(buckets), gfidRunLen)
+	}
+}
+
+// handleRel is xx/yy/<the GFID's string>.
+func TestHandleRel(t *testing.T) {
+	g := xlator.NewGFID()
+	s := g.String()
+	if got, want := handleRel(g), s[0:2]+"/"+s[2:4]+"/"+s; got != want {
+		t.Errorf("handleRel(%v) = %q; want %q", g, got, want)
+	}
+}
+
+// cString copies a name NUL-terminated, refuses an embedded NUL as
+// unix.BytePtrFromString does, and allocates names too long for it.
+func TestCString(t *testing.T) {
+	for _, s := range []string{"", "a", strings.Repeat("x", 255), strings.Repeat("y", 256), strings.Repeat("z", 5000)} {
+		var b cString
+		p, err := b.ptr(s)
+		ok(t, err)
+		got := unsafe.String(p, len(s)+1)
+		if got != s+"\x00" {
+			t.Errorf("cString of %d bytes: %q", len(s), got)
+		}
+	}
+	var b cString
+	if _, err := b.ptr("a\x00b"); err != syscall.EINVAL {
+		t.Errorf("a name with a NUL: %v; want EINVAL", err)
 	}
 }

@@ -46,15 +46,38 @@ func bufPtr(b []byte) unsafe.Pointer {
 	return unsafe.Pointer(&b[0])
 }
 
+// cString holds a NUL-terminated copy of a name on the caller's stack: the
+// *xattrat calls of every lookup and xattrop need two, and
+// unix.BytePtrFromString allocates each (a fifth of the heal's
+// allocations). Names that do not fit (none the brick uses: a file name
+// has at most 255 bytes, an xattr name too) are allocated as before.
+type cString [256]byte
+
+// ptr returns a pointer to s, NUL-terminated, in b (or allocated).
+func (b *cString) ptr(s string) (*byte, error) {
+	if len(s) >= len(b) {
+		return unix.BytePtrFromString(s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return nil, syscall.EINVAL
+		}
+	}
+	copy(b[:], s)
+	b[len(s)] = 0
+	return &b[0], nil
+}
+
 // getxattrAt reads attr of name in dirfd without following a final
 // symlink. It returns the value's size; with an empty buf, the size needed.
 func getxattrAt(dirfd int, name, attr string, buf []byte) (int, error) {
 	if !noXattrat.Load() {
-		p, err := unix.BytePtrFromString(name)
+		var nb, ab cString
+		p, err := nb.ptr(name)
 		if err != nil {
 			return 0, err
 		}
-		a, err := unix.BytePtrFromString(attr)
+		a, err := ab.ptr(attr)
 		if err != nil {
 			return 0, err
 		}
@@ -75,11 +98,12 @@ func getxattrAt(dirfd int, name, attr string, buf []byte) (int, error) {
 // setxattrAt writes attr of name in dirfd without following a final symlink.
 func setxattrAt(dirfd int, name, attr string, value []byte, flags int) error {
 	if !noXattrat.Load() {
-		p, err := unix.BytePtrFromString(name)
+		var nb, ab cString
+		p, err := nb.ptr(name)
 		if err != nil {
 			return err
 		}
-		a, err := unix.BytePtrFromString(attr)
+		a, err := ab.ptr(attr)
 		if err != nil {
 			return err
 		}
@@ -100,7 +124,8 @@ func setxattrAt(dirfd int, name, attr string, value []byte, flags int) error {
 // listxattrAt lists the attribute names of name in dirfd (NUL-separated).
 func listxattrAt(dirfd int, name string, buf []byte) (int, error) {
 	if !noXattrat.Load() {
-		p, err := unix.BytePtrFromString(name)
+		var nb cString
+		p, err := nb.ptr(name)
 		if err != nil {
 			return 0, err
 		}
