@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -153,7 +154,8 @@ func makeBenchTree(b *testing.B, dir string, files, avg int) int64 {
 // protocol/client on 127.0.0.1 (see startReplica);
 // LOOM_HEAL_CPUPROFILE names a file for a CPU profile of the heal alone
 // (the tree's creation and cp -a left out). Besides the wall clock, the
-// CPU time of the heal (this process) and of cp -a are compared. The healed
+// CPU time of the heal (this process) and of cp -a are compared, and the
+// heap allocations per healed entry are counted. The healed
 // brick is compared with the source afterwards (outside the clock).
 func BenchmarkFullHeal(b *testing.B) {
 	files, avg := 2000, 64<<10
@@ -178,6 +180,8 @@ func BenchmarkFullHeal(b *testing.B) {
 		cpCPU := cp.ProcessState.UserTime() + cp.ProcessState.SystemTime()
 		fresh := b.TempDir()
 		stopProfile := startHealProfile(b)
+		var mem0, mem1 runtime.MemStats
+		runtime.ReadMemStats(&mem0)
 		cpu0 := processCPU(b)
 		b.StartTimer()
 		start = time.Now()
@@ -200,6 +204,7 @@ func BenchmarkFullHeal(b *testing.B) {
 		healTime := time.Since(start)
 		b.StopTimer()
 		healCPU := processCPU(b) - cpu0
+		runtime.ReadMemStats(&mem1)
 		stopProfile()
 		entries := files + 3*((files+49)/50) + (files+49)/50 + 1
 		m0, t0 := counts[0].counts()
@@ -227,6 +232,10 @@ func BenchmarkFullHeal(b *testing.B) {
 		b.ReportMetric(healTime.Seconds()/cpTime.Seconds(), "x-cp-a")
 		b.ReportMetric(float64(t0+t1)/float64(entries), "fops/entry")
 		b.ReportMetric(healCPU.Seconds()/cpCPU.Seconds(), "cpu-x-cp-a")
+		// Heap allocations of the whole process during the heal (the
+		// status polling included) per healed entry: exact, and a good
+		// part of the heal's CPU time (allocation and collection).
+		b.ReportMetric(float64(mem1.Mallocs-mem0.Mallocs)/float64(entries), "allocs/entry")
 		b.Logf("CPU time: heal %v, cp -a %v; ratio %.2f", healCPU.Round(time.Millisecond), cpCPU.Round(time.Millisecond), healCPU.Seconds()/cpCPU.Seconds())
 		b.Logf("%d files, %.1f MiB: full heal %v (%.0f files/s, %.1f MiB/s); cp -a %v; ratio %.2f; fops per entry: source %.1f, sink %.1f",
 			files, mib, healTime.Round(time.Millisecond), float64(files)/healTime.Seconds(), mib/healTime.Seconds(),
