@@ -72,6 +72,16 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			return false, err
 		}
 		defer held.release()
+		// An open passthrough handle pins the copy it reads (pin.go):
+		// this heal writes only to sinks, so it may run when the pinned
+		// copy is the source and no fd open for writing shares it;
+		// anything else is healData's to decide (it waits for the pin).
+		// No pin starts while the heal runs.
+		pinned, exposed := r.startHeal(g)
+		defer r.endHeal(g)
+		if pinned >= 0 && (exposed || pinned != src) {
+			return false, nil
+		}
 	}
 	mheld, err := r.acquire(ctx, []lockReq{{domain: r.metaDomain, gfid: g}}, append([]bool(nil), parts...))
 	if err != nil {
