@@ -2,6 +2,9 @@ package replicate
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -80,4 +83,76 @@ func TestFreshAttr(t *testing.T) {
 			t.Errorf("%s: values %+v; want the source's", tc.name, a)
 		}
 	}
+}
+
+// The heal of a new file leaves a file pinned by a passthrough handle to
+// healData (which waits for the pin) unless the pinned copy is its source
+// and no fd open for writing shares it: then it heals the file itself.
+func TestHealNewRespectsPin(t *testing.T) {
+	dirs := []string{t.TempDir(), t.TempDir()}
+	g := xlatortest.Build(t, []xlator.VolumeSpec{
+		xlatortest.PosixSpec("posix0", dirs[0]),
+		{Name: "locks0", Type: "features/locks", Subvolumes: []xlator.SubvolumeRef{{Name: "posix0"}}},
+		xlatortest.PosixSpec("posix1", dirs[1]),
+		{Name: "locks1", Type: "features/locks", Subvolumes: []xlator.SubvolumeRef{{Name: "posix1"}}},
+		{Name: "rep", Type: Type, Subvolumes: []xlator.SubvolumeRef{{Name: "locks0"}, {Name: "locks1"}},
+			Options: []xlator.OptionSpec{{Key: "self-heal", Value: "off"}}},
+	})
+	r := g.Top().(*Replicate)
+	ctx, c := context.Background(), xlator.RootCall()
+	// /f on the first brick only, as if created while the second was away.
+	gf := xlator.NewGFID()
+	fd := xlator.NewFD(&xlator.Loc{Parent: xlator.RootGFID, Name: "f", GFID: gf}, syscall.O_CREAT|syscall.O_WRONLY, false)
+	if _, err := r.kids[0].Create(ctx, c, fd, 0o644, 0); err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("the source's data")
+	if _, err := r.kids[0].Write(ctx, c, fd, data, 0); err != nil {
+		t.Fatal(err)
+	}
+	r.kids[0].Release(ctx, c, fd)
+	created, _, err := r.healEntries(ctx, xlator.RootGFID, true)
+	if err != nil || len(created) != 1 || created[0].gfid != gf || created[0].sink != 1 {
+		t.Fatalf("entry heal created %+v, %v; want /f on the second brick", created, err)
+	}
+	jobs := r.freshJobs(created, nil)
+	pin := func(child int, exposed bool) {
+		r.pins.mu.Lock()
+		p := r.pins.get(gf)
+		p.child, p.exposed = child, exposed
+		r.pins.mu.Unlock()
+	}
+	sinkData := func() string {
+		b, err := os.ReadFile(filepath.Join(dirs[1], "f"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, tc := range []struct {
+		name    string
+		child   int
+		exposed bool
+	}{{"pinned sink", 1, false}, {"pinned source, exposed", 0, true}} {
+		pin(tc.child, tc.exposed)
+		j := &jobs[0]
+		if j.fds == nil {
+			j = &freshJob{r: r, gfid: gf, typ: syscall.S_IFREG, src: 0, sinks: []bool{false, true}, size: uint64(len(data))}
+		}
+		if err := r.healNew(ctx, j); !errors.Is(err, errPinned) {
+			t.Errorf("%s: heal of the new file: %v; want it left to healData, which waits for the pin", tc.name, err)
+		}
+		if got := sinkData(); got != "" {
+			t.Errorf("%s: the new copy got %q while pinned", tc.name, got)
+		}
+	}
+	pin(0, false)
+	j := &freshJob{r: r, gfid: gf, typ: syscall.S_IFREG, src: 0, sinks: []bool{false, true}, size: uint64(len(data))}
+	if err := r.healNew(ctx, j); err != nil {
+		t.Errorf("pinned source: heal of the new file: %v", err)
+	}
+	if got := sinkData(); got != string(data) {
+		t.Errorf("pinned source: the new copy has %q; want %q", got, data)
+	}
+	pin(-1, false)
 }
