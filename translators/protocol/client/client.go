@@ -19,9 +19,11 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loom-fs/loom/translators/protocol/transport"
+	"github.com/loom-fs/loom/translators/protocol/wire"
 	"github.com/loom-fs/loom/xlator"
 )
 
@@ -39,6 +41,7 @@ const (
 	keyPassword    = "password"
 	keyMaxBackoff  = "reconnect-max-backoff"
 	keyReplyAttr   = "reply-attr-timeout"
+	keyQuickRead   = "quick-read"
 )
 
 func init() {
@@ -70,6 +73,8 @@ var Options = append([]xlator.OptionDef{
 		Help: "the longest wait between two reconnection attempts (the wait starts at 100ms and doubles)"},
 	{Key: keyReplyAttr, Type: xlator.TypeDuration, Default: "200ms", Min: 0, Max: 10_000,
 		Help: "attributes the server returns with a reply (a directory's with create, mkdir, unlink, ...; a file's with open) answer one stat or fstat of that inode within this time (the one the kernel sends next) without a round trip; 0 turns it off"},
+	{Key: keyQuickRead, Type: xlator.TypeSize, Default: "64KiB", Min: 0, Max: wire.MaxQuickRead,
+		Help: "an open for reading of a file of at most this size asks the server for its contents with the open reply (only sent while no file open on the server may write to it); they answer the reads of that descriptor within reply-attr-timeout of the open, until this client sends a request that can change a file's data; 0 (or reply-attr-timeout 0) turns it off"},
 	{Key: keyUsername, Type: xlator.TypeString,
 		Help: "the user to log in as (the server's auth.login)"},
 	{Key: keyPassword, Type: xlator.TypeString,
@@ -91,16 +96,21 @@ type Client struct {
 
 	ctl sync.Mutex // orders the events the client emits
 
-	mu      sync.Mutex
-	sess    *session // nil while disconnected
-	gen     uint64
-	fds     map[*xlator.FD]*remoteFD
-	behind  *behind      // flush and release sent without waiting; see behind.go
-	parents *parentAttrs // directories' attributes from entry op replies; see parents.go
-	state   xlator.Event // the last event emitted; 0 before the first
-	status  string       // why it is down, for logs
-	stop    chan struct{}
-	done    chan struct{} // closed when run ends (or Start failed)
+	mu        sync.Mutex
+	sess      *session // nil while disconnected
+	gen       uint64
+	fds       map[*xlator.FD]*remoteFD
+	behind    *behind       // flush and release sent without waiting; see behind.go
+	parents   *parentAttrs  // directories' attributes from entry op replies; see parents.go
+	quickMax  uint32        // quick-read: the largest file to ask for (quickread.go)
+	quickTTL  time.Duration // how long after the open its contents answer reads
+	quickHeld atomic.Int64  // bytes of contents kept
+	quickHits atomic.Uint64 // reads answered from contents
+	dataGen   atomic.Uint64 // requests sent that may change a file's data
+	state     xlator.Event  // the last event emitted; 0 before the first
+	status    string        // why it is down, for logs
+	stop      chan struct{}
+	done      chan struct{} // closed when run ends (or Start failed)
 
 	started bool // Start was called: Fini must wait for done
 }
@@ -120,6 +130,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		done:        make(chan struct{}),
 	}
 	c.parents = newParentAttrs(o.Duration(keyReplyAttr))
+	c.quickMax, c.quickTTL = uint32(o.Size(keyQuickRead)), o.Duration(keyReplyAttr)
 	c.behind = newBehind(func(msg string, args ...any) { c.Log().Warn(msg, args...) })
 	host, _ := os.Hostname()
 	c.process = fmt.Sprintf("%s:%d", host, os.Getpid())

@@ -13,20 +13,22 @@ import (
 type remoteFD struct {
 	id     uint64
 	gen    uint64
-	bad    bool // lost with a connection and not reopened: EBADF
-	locked bool // a POSIX lock was taken through it: not reopened
+	bad    bool       // lost with a connection and not reopened: EBADF
+	locked bool       // a POSIX lock was taken through it: not reopened
+	quick  *quickData // the contents its open reply brought (quickread.go)
 }
 
 // reopenFlags are open flags that must not be repeated on a reopen.
 const reopenFlags = syscall.O_CREAT | syscall.O_EXCL | syscall.O_TRUNC
 
 // track records fd as open on s with the server's handle id.
-func (c *Client) track(fd *xlator.FD, s *session, id uint64) {
+func (c *Client) track(fd *xlator.FD, s *session, id uint64) *remoteFD {
 	r := &remoteFD{id: id, gen: s.gen}
 	c.mu.Lock()
 	c.fds[fd] = r
 	c.mu.Unlock()
 	fd.SetCtx(c, r)
+	return r
 }
 
 // handle returns the session and server handle id of fd, or EBADF for a
@@ -62,6 +64,9 @@ func (c *Client) markLocked(fd *xlator.FD) {
 func (c *Client) forget(fd *xlator.FD) *remoteFD {
 	r, _ := fd.DelCtx(c).(*remoteFD)
 	c.mu.Lock()
+	if r != nil {
+		c.dropQuick(r)
+	}
 	delete(c.fds, fd)
 	c.mu.Unlock()
 	return r

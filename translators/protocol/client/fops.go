@@ -202,6 +202,10 @@ func (c *Client) open(ctx context.Context, call *xlator.Call, fd *xlator.FD, op 
 	}
 	req := request(op, call)
 	req.Loc, req.Flags = fd.Loc, fd.Flags
+	if op == wire.OpOpen {
+		req.Count = c.quickAsk(fd)
+	}
+	gen := c.dataGen.Load()
 	c.parents.forget(&req, xlator.GFID{})
 	rep, err := s.roundTrip(ctx, &req, nil)
 	if err != nil {
@@ -210,7 +214,12 @@ func (c *Client) open(ctx context.Context, call *xlator.Call, fd *xlator.FD, op 
 	if rep.Stat.GFID == fd.GFID() {
 		c.parents.put(rep.Stat)
 	}
-	c.track(fd, s, rep.FD)
+	r := c.track(fd, s, rep.FD)
+	if rep.Data != nil && req.Count > 0 && len(rep.Data) <= int(req.Count) {
+		c.mu.Lock()
+		c.keepQuick(r, rep.Data, gen)
+		c.mu.Unlock()
+	}
 	return nil
 }
 
@@ -234,11 +243,16 @@ func (c *Client) Create(ctx context.Context, call *xlator.Call, fd *xlator.FD, m
 	return rep.Stat, nil
 }
 
-// Read sends read; the data arrives directly in dest.
+// Read sends read; the data arrives directly in dest. A read soon after
+// the open of a small file is answered from the contents the open reply
+// brought (quickread.go).
 func (c *Client) Read(ctx context.Context, call *xlator.Call, fd *xlator.FD, dest []byte, off int64) (int, error) {
 	s, id, err := c.handle(fd)
 	if err != nil {
 		return 0, err
+	}
+	if n, ok := c.quickRead(fd, dest, off); ok {
+		return n, nil
 	}
 	total := 0
 	for len(dest) > 0 {

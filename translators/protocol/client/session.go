@@ -35,6 +35,10 @@ type session struct {
 
 	dead     chan struct{}
 	lastRecv atomic.Int64 // unix nanoseconds of the last frame received
+
+	// dataGen is the client's count of requests sent that may change a
+	// file's data (quickread.go): bumped before such a request is sent.
+	dataGen *atomic.Uint64
 }
 
 // pending is a request waiting for its reply.
@@ -58,8 +62,8 @@ func (p *pending) finish() {
 	close(p.done)
 }
 
-func newSession(nc net.Conn, br *bufio.Reader, gen uint64, addr string) *session {
-	s := &session{nc: nc, br: br, gen: gen, addr: addr, pending: map[uint64]*pending{}, dead: make(chan struct{})}
+func newSession(nc net.Conn, br *bufio.Reader, gen uint64, addr string, dataGen *atomic.Uint64) *session {
+	s := &session{nc: nc, br: br, gen: gen, addr: addr, pending: map[uint64]*pending{}, dead: make(chan struct{}), dataGen: dataGen}
 	s.lastRecv.Store(time.Now().UnixNano())
 	return s
 }
@@ -167,6 +171,9 @@ func (s *session) send(req *wire.Request, p *pending) (id uint64, ok bool) {
 	id = s.nextID
 	s.pending[id] = p
 	s.mu.Unlock()
+	if changesData(req) {
+		s.dataGen.Add(1)
+	}
 
 	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
 	payload := wire.RequestPayload(req)

@@ -328,6 +328,7 @@ func (c *conn) releaseAll() (files, dirs int) {
 	call := &xlator.Call{Client: c.id}
 	ctx := context.Background()
 	for _, fd := range fds {
+		c.srv.fdClosed(c.subvol, fd)
 		if fd.Dir {
 			c.subvol.Releasedir(ctx, call, fd)
 			dirs++

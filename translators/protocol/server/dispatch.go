@@ -57,6 +57,7 @@ func (c *conn) addFD(fd *xlator.FD) (uint64, error) {
 		id := c.nextFD
 		c.fds[id] = fd
 		c.mu.Unlock()
+		c.srv.fdOpened(c.subvol, fd)
 		return id, nil
 	}
 	c.mu.Unlock()
@@ -72,12 +73,13 @@ func (c *conn) addFD(fd *xlator.FD) (uint64, error) {
 // takeFD removes a handle for release.
 func (c *conn) takeFD(id uint64) (*xlator.FD, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	fd := c.fds[id]
+	delete(c.fds, id)
+	c.mu.Unlock()
 	if fd == nil {
 		return nil, syscall.EBADF
 	}
-	delete(c.fds, id)
+	c.srv.fdClosed(c.subvol, fd)
 	return fd, nil
 }
 
@@ -87,6 +89,7 @@ func (c *conn) dispatch(ctx context.Context, req *wire.Request, rep *wire.Reply)
 	if rep.Errno == 0 {
 		c.addParent(ctx, req, rep)
 		c.addOpenStat(ctx, req, rep)
+		c.addQuickRead(ctx, req, rep)
 	}
 }
 

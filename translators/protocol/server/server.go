@@ -93,6 +93,7 @@ type Server struct {
 	mu       sync.Mutex
 	ln       net.Listener
 	conns    map[*conn]bool
+	writers  writers // files open for writing, for quick-read (quickread.go)
 	up       map[xlator.Translator]bool
 	stopping bool
 	wg       sync.WaitGroup
@@ -107,6 +108,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		maxRequests: int(o.Int(keyMaxRequests)),
 		maxBytes:    o.Size(keyMaxBytes),
 		conns:       map[*conn]bool{},
+		writers:     writers{count: map[writerKey]int{}},
 		up:          map[xlator.Translator]bool{},
 	}
 	host, _ := os.Hostname()

@@ -6,11 +6,35 @@ func encRange(e *Enc, r *Request) { e.U64(r.FD); e.I64(r.Off); e.I64(r.Len) }
 func decRange(d *Dec, r *Request) { r.FD = d.U64(); r.Off = d.I64(); r.Len = d.I64() }
 
 func init() {
+	// Open's Count is the largest file whose whole contents the client
+	// wants with the reply (quick-read; 0: none). The reply's Data, when
+	// not nil, is the whole file as it was when it was opened.
 	register(OpOpen, codec{
-		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags) },
-		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Flags = d.U32() },
-		encRep: func(e *Enc, r *Reply) { e.U64(r.FD); encOptStat(e, &r.Stat) },
-		decRep: func(d *Dec, r *Reply) { r.FD = d.U64(); decOptStat(d, &r.Stat) },
+		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags); e.U32(r.Count) },
+		decReq: func(d *Dec, r *Request) {
+			d.Loc(&r.Loc)
+			r.Flags = d.U32()
+			if r.Count = d.U32(); r.Count > MaxQuickRead {
+				d.Fail(errTooLarge("quick-read", int64(r.Count)))
+			}
+		},
+		encRep: func(e *Enc, r *Reply) {
+			e.U64(r.FD)
+			encOptStat(e, &r.Stat)
+			e.Bool(r.Data != nil)
+			if r.Data != nil {
+				e.Bytes(r.Data)
+			}
+		},
+		decRep: func(d *Dec, r *Reply) {
+			r.FD = d.U64()
+			decOptStat(d, &r.Stat)
+			if d.Bool() {
+				if r.Data = d.Bytes("quick-read data", MaxQuickRead); r.Data == nil {
+					r.Data = []byte{}
+				}
+			}
+		},
 	})
 	register(OpCreate, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags); e.U32(r.Mode); e.U32(r.Umask) },

@@ -10,6 +10,9 @@ import (
 const (
 	// MaxData is the largest read, write or copy a single request moves.
 	MaxData = 4 << 20
+	// MaxQuickRead is the largest file whose contents an open reply
+	// carries (quick-read).
+	MaxQuickRead = 1 << 20
 	// MaxFrame is the largest frame body: MaxData plus room for the
 	// fields around the data.
 	MaxFrame = MaxData + 256<<10

@@ -11,8 +11,9 @@ import (
 // Version is the protocol version this package speaks. A peer with
 // another version is refused in the handshake. Version 2 added the
 // parent's attributes to the replies of entry ops and the file's to the
-// reply of open.
-const Version = 2
+// reply of open. Version 3 added quick-read: an open request names the
+// largest file it wants the contents of, and the reply carries them.
+const Version = 3
 
 // Magic starts every connection, in both directions.
 const Magic = "LOOM"

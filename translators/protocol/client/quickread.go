@@ -1,0 +1,107 @@
+package client
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/loom-fs/loom/translators/protocol/wire"
+	"github.com/loom-fs/loom/xlator"
+)
+
+// Quick-read: an open of a small file for reading asks the server for
+// the file's whole contents with the open reply (wire version 3; the
+// server sends them only while no file open on it may be writing to the
+// file). The read the kernel sends right after the open is then answered
+// from them without a round trip: a small file's read costs lookup and
+// open, not lookup, open and read.
+//
+// The contents are the file as it was when it was opened: what the
+// kernel's page cache would hold had it read the file at the open. They
+// answer reads of that descriptor only within reply-attr-timeout of the
+// open, and only while this client has sent nothing that can change a
+// file's data (dataGen counts those requests, whichever file they are
+// about); otherwise reads go to the server.
+
+// quickHeldMax bounds the bytes of all the contents kept at once; opens
+// beyond it do not ask for any.
+const quickHeldMax = 32 << 20
+
+// quickData is the contents an open reply brought for one descriptor.
+type quickData struct {
+	data  []byte
+	gen   uint64    // dataGen when the open was sent
+	until time.Time // answered reads until then
+}
+
+// changesData reports whether req may change the data of some file: a
+// request quick-read contents must not outlive.
+func changesData(req *wire.Request) bool {
+	switch req.Op {
+	case wire.OpOpen, wire.OpCreate:
+		return req.Flags&syscall.O_TRUNC != 0
+	case wire.OpLookup, wire.OpStat, wire.OpFstat, wire.OpAccess, wire.OpReadlink,
+		wire.OpOpendir, wire.OpRead, wire.OpReaddir, wire.OpStatfs, wire.OpSeek,
+		wire.OpGetxattr, wire.OpFgetxattr, wire.OpListxattr, wire.OpFlistxattr,
+		wire.OpSetxattr, wire.OpFsetxattr, wire.OpRemovexattr, wire.OpFremovexattr,
+		wire.OpXattrop, wire.OpFxattrop, wire.OpFlush, wire.OpFsync, wire.OpFsyncdir,
+		wire.OpRelease, wire.OpReleasedir, wire.OpLk, wire.OpInodelk, wire.OpFinodelk,
+		wire.OpEntrylk, wire.OpFentrylk, wire.OpMknod, wire.OpMkdir, wire.OpSymlink,
+		wire.OpLink, wire.OpUnlink, wire.OpRmdir, wire.OpRename:
+		return false
+	}
+	return true
+}
+
+// quickAsk returns the largest file whose contents an open of fd should
+// ask for (0: none).
+func (c *Client) quickAsk(fd *xlator.FD) uint32 {
+	if c.quickMax == 0 || c.quickTTL <= 0 || fd.Dir ||
+		fd.Flags&syscall.O_ACCMODE != syscall.O_RDONLY || fd.Flags&(syscall.O_TRUNC|syscall.O_DIRECT) != 0 ||
+		c.quickHeld.Load() >= quickHeldMax {
+		return 0
+	}
+	return c.quickMax
+}
+
+// keepQuick keeps the contents an open reply brought for r.
+func (c *Client) keepQuick(r *remoteFD, data []byte, gen uint64) {
+	c.quickHeld.Add(int64(len(data)))
+	r.quick = &quickData{data: data, gen: gen, until: time.Now().Add(c.quickTTL)}
+}
+
+// dropQuick forgets r's contents; the caller holds c.mu.
+func (c *Client) dropQuick(r *remoteFD) {
+	if r.quick != nil {
+		c.quickHeld.Add(-int64(len(r.quick.data)))
+		r.quick = nil
+	}
+}
+
+// quickRead answers a read of fd from the contents its open reply
+// brought, when it still may (ok false: ask the server). A read that
+// reaches the end of the contents drops them: the kernel reads a small
+// file once.
+func (c *Client) quickRead(fd *xlator.FD, dest []byte, off int64) (n int, ok bool) {
+	r, _ := fd.Ctx(c).(*remoteFD)
+	if r == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := r.quick
+	if q == nil {
+		return 0, false
+	}
+	if q.gen != c.dataGen.Load() || time.Now().After(q.until) || off < 0 {
+		c.dropQuick(r)
+		return 0, false
+	}
+	if off < int64(len(q.data)) {
+		n = copy(dest, q.data[off:])
+	}
+	if off+int64(n) >= int64(len(q.data)) {
+		c.dropQuick(r)
+	}
+	c.quickHits.Add(1)
+	return n, true
+}

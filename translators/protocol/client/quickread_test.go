@@ -1,0 +1,175 @@
+package client_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loom-fs/loom/xlator"
+)
+
+// quickFile writes name with data on the brick and returns its Loc as c
+// looks it up.
+func quickFile(t *testing.T, c xlator.Translator, brick, name, data string) *xlator.Loc {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(brick, name), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loc := xlator.RootLoc().Child(name)
+	st, _, err := c.Lookup(context.Background(), xlator.RootCall(), loc, nil)
+	if err != nil {
+		t.Fatalf("lookup %s: %v", name, err)
+	}
+	loc.GFID = st.GFID
+	return loc
+}
+
+// openQuick opens loc through c with flags.
+func openQuick(t *testing.T, c xlator.Translator, loc *xlator.Loc, flags uint32) *xlator.FD {
+	t.Helper()
+	fd := xlator.NewFD(loc, flags, false)
+	if err := c.Open(context.Background(), xlator.RootCall(), fd); err != nil {
+		t.Fatalf("open %s: %v", loc.Path, err)
+	}
+	t.Cleanup(func() { c.Release(context.Background(), xlator.RootCall(), fd) })
+	return fd
+}
+
+// readAt reads up to n bytes of fd at off through c.
+func readAt(t *testing.T, c xlator.Translator, fd *xlator.FD, n int, off int64) string {
+	t.Helper()
+	buf := make([]byte, n)
+	got, err := c.Read(context.Background(), xlator.RootCall(), fd, buf, off)
+	if err != nil {
+		t.Fatalf("read %s at %d: %v", fd.Loc.Path, off, err)
+	}
+	return string(buf[:got])
+}
+
+// rewrite changes a file on the brick behind the server's back (same
+// inode): a read that still returns the old bytes was answered from the
+// contents the open reply brought.
+func rewrite(t *testing.T, brick, name, data string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(brick, name), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The read after an open of a small file is answered from the contents
+// the open reply brought, at any offset, once: the read that reaches
+// their end drops them, and later reads go to the server.
+func TestQuickReadAnswersReadsAfterOpen(t *testing.T) {
+	brick := t.TempDir()
+	s := startServer(t, brick)
+	c := startClient(t, s, "reply-attr-timeout", "10s")
+	loc := quickFile(t, c, brick, "f", "old contents")
+	fd := openQuick(t, c, loc, syscall.O_RDONLY)
+	rewrite(t, brick, "f", "NEW CONTENTS")
+	if got := readAt(t, c, fd, 3, 4); got != "con" {
+		t.Fatalf("read 3 at 4: %q, want %q (from the open reply)", got, "con")
+	}
+	if got := readAt(t, c, fd, 100, 0); got != "old contents" {
+		t.Fatalf("read at 0: %q, want %q (from the open reply)", got, "old contents")
+	}
+	if got := readAt(t, c, fd, 100, 0); got != "NEW CONTENTS" {
+		t.Fatalf("read after the contents were used: %q, want the server's %q", got, "NEW CONTENTS")
+	}
+
+	fd2 := openQuick(t, c, loc, syscall.O_RDONLY)
+	rewrite(t, brick, "f", "third versio")
+	if got := readAt(t, c, fd2, 100, 50); got != "" {
+		t.Fatalf("read past the end: %q, want nothing", got)
+	}
+	if got := readAt(t, c, fd2, 100, 0); got != "third versio" {
+		t.Fatalf("read after a read past the end: %q, want the server's %q", got, "third versio")
+	}
+
+	empty := quickFile(t, c, brick, "empty", "")
+	fd3 := openQuick(t, c, empty, syscall.O_RDONLY)
+	rewrite(t, brick, "empty", "grown")
+	if got := readAt(t, c, fd3, 100, 0); got != "" {
+		t.Fatalf("read of an empty file: %q, want nothing (from the open reply)", got)
+	}
+}
+
+// No contents come with the open, or they are not used, when they could
+// be stale: another descriptor open for writing on the server, a request
+// of this client that can change data, the window after the open passed,
+// a file over the size limit, an open for writing, quick-read off.
+func TestQuickReadOnlyWhenCoherent(t *testing.T) {
+	brick := t.TempDir()
+	s := startServer(t, brick)
+	c := startClient(t, s, "reply-attr-timeout", "10s", "quick-read", "16")
+	ctx, call := context.Background(), xlator.RootCall()
+	check := func(name, want string) func(fd *xlator.FD) {
+		return func(fd *xlator.FD) {
+			t.Helper()
+			if got := readAt(t, c, fd, 100, 0); got != want {
+				t.Errorf("%s: read %q, want the server's %q", name, got, want)
+			}
+		}
+	}
+
+	// A writer open on the server, from another client.
+	other := startClient(t, s)
+	w := quickFile(t, c, brick, "w", "before")
+	wfd := openQuick(t, other, w, syscall.O_WRONLY)
+	fd := openQuick(t, c, w, syscall.O_RDONLY)
+	rewrite(t, brick, "w", "after!")
+	check("writer open elsewhere", "after!")(fd)
+	if err := other.Release(ctx, call, wfd); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "quick-read after the writer's release", func() bool {
+		fd := openQuick(t, c, w, syscall.O_RDONLY)
+		rewrite(t, brick, "w", "later1")
+		got := readAt(t, c, fd, 100, 0)
+		rewrite(t, brick, "w", "after!")
+		return got == "after!"
+	})
+
+	// A write of this client, to another file, after the open.
+	d := quickFile(t, c, brick, "d", "before")
+	o := quickFile(t, c, brick, "o", "x")
+	fd = openQuick(t, c, d, syscall.O_RDONLY)
+	ofd := openQuick(t, c, o, syscall.O_WRONLY)
+	if _, err := c.Write(ctx, call, ofd, []byte("y"), 0); err != nil {
+		t.Fatal(err)
+	}
+	rewrite(t, brick, "d", "after!")
+	check("a write after the open", "after!")(fd)
+
+	// Over the size limit (16 bytes).
+	big := quickFile(t, c, brick, "big", "seventeen bytes!!")
+	fd = openQuick(t, c, big, syscall.O_RDONLY)
+	rewrite(t, brick, "big", "SEVENTEEN BYTES!!")
+	check("over the limit", "SEVENTEEN BYTES!!")(fd)
+
+	// Opened for reading and writing.
+	rw := quickFile(t, c, brick, "rw", "before")
+	fd = openQuick(t, c, rw, syscall.O_RDWR)
+	rewrite(t, brick, "rw", "after!")
+	check("open for writing", "after!")(fd)
+
+	// The window after the open passed.
+	short := startClient(t, s, "reply-attr-timeout", "50ms")
+	e := quickFile(t, short, brick, "e", "before")
+	fd = openQuick(t, short, e, syscall.O_RDONLY)
+	rewrite(t, brick, "e", "after!")
+	time.Sleep(100 * time.Millisecond)
+	if got := readAt(t, short, fd, 100, 0); got != "after!" {
+		t.Errorf("after the window: read %q, want the server's %q", got, "after!")
+	}
+
+	// Off.
+	off := startClient(t, s, "reply-attr-timeout", "10s", "quick-read", "0")
+	fd = openQuick(t, off, e, syscall.O_RDONLY)
+	rewrite(t, brick, "e", "third!")
+	if got := readAt(t, off, fd, 100, 0); got != "third!" {
+		t.Errorf("quick-read 0: read %q, want the server's %q", got, "third!")
+	}
+}
