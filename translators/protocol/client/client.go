@@ -72,7 +72,7 @@ var Options = append([]xlator.OptionDef{
 	{Key: keyMaxBackoff, Type: xlator.TypeDuration, Default: "2s", Min: 100, Max: 600_000,
 		Help: "the longest wait between two reconnection attempts (the wait starts at 100ms and doubles)"},
 	{Key: keyReplyAttr, Type: xlator.TypeDuration, Default: "200ms", Min: 0, Max: 10_000,
-		Help: "attributes the server returns with a reply (a directory's with create, mkdir, unlink, ...; a file's with open) answer one stat or fstat of that inode within this time (the one the kernel sends next) without a round trip; 0 turns it off"},
+		Help: "attributes the server returns with a reply (a directory's with create, mkdir, unlink, ...; a file's with open) answer one stat or fstat of that inode within this time (the one the kernel sends next) without a round trip; the server's word that a file has no security.capability xattr (with create, open for writing, or a getxattr) answers the kernel's check of it before each write within this time; 0 turns both off"},
 	{Key: keyQuickRead, Type: xlator.TypeSize, Default: "64KiB", Min: 0, Max: wire.MaxQuickRead,
 		Help: "an open for reading of a file of at most this size asks the server for its contents with the open reply (only sent while no file open on the server may write to it); they answer the reads of that descriptor within reply-attr-timeout of the open, until this client sends a request that can change a file's data; 0 (or reply-attr-timeout 0) turns it off"},
 	{Key: keyUsername, Type: xlator.TypeString,
@@ -102,6 +102,7 @@ type Client struct {
 	fds       map[*xlator.FD]*remoteFD
 	behind    *behind       // flush and release sent without waiting; see behind.go
 	parents   *parentAttrs  // directories' attributes from entry op replies; see parents.go
+	noCaps    *noCaps       // inodes without security.capability; see caps.go
 	quickMax  uint32        // quick-read: the largest file to ask for (quickread.go)
 	quickTTL  time.Duration // how long after the open its contents answer reads
 	quickHeld atomic.Int64  // bytes of contents kept
@@ -130,6 +131,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		done:        make(chan struct{}),
 	}
 	c.parents = newParentAttrs(o.Duration(keyReplyAttr))
+	c.noCaps = newNoCaps(o.Duration(keyReplyAttr))
 	c.quickMax, c.quickTTL = uint32(o.Size(keyQuickRead)), o.Duration(keyReplyAttr)
 	c.behind = newBehind(func(msg string, args ...any) { c.Log().Warn(msg, args...) })
 	host, _ := os.Hostname()

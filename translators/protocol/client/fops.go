@@ -19,6 +19,7 @@ func (c *Client) do(ctx context.Context, req *wire.Request) (*wire.Reply, error)
 		return nil, err
 	}
 	c.parents.forget(req, xlator.GFID{})
+	c.noCaps.forget(req, xlator.GFID{})
 	return s.roundTrip(ctx, req, nil)
 }
 
@@ -30,6 +31,7 @@ func (c *Client) doFD(ctx context.Context, fd *xlator.FD, req *wire.Request) (*w
 	}
 	req.FD = id
 	c.parents.forget(req, fd.GFID())
+	c.noCaps.forget(req, fd.GFID())
 	return s.roundTrip(ctx, req, nil)
 }
 
@@ -205,11 +207,14 @@ func (c *Client) open(ctx context.Context, call *xlator.Call, fd *xlator.FD, op 
 	if op == wire.OpOpen {
 		req.Count = c.quickAsk(fd)
 	}
-	gen := c.dataGen.Load()
+	gen, capsGen := c.dataGen.Load(), c.noCaps.generation()
 	c.parents.forget(&req, xlator.GFID{})
 	rep, err := s.roundTrip(ctx, &req, nil)
 	if err != nil {
 		return err
+	}
+	if rep.NoCaps {
+		c.noCaps.put(fd.GFID(), capsGen)
 	}
 	if rep.Stat.GFID == fd.GFID() {
 		c.parents.put(rep.Stat)
@@ -231,6 +236,7 @@ func (c *Client) Create(ctx context.Context, call *xlator.Call, fd *xlator.FD, m
 	}
 	req := request(wire.OpCreate, call)
 	req.Loc, req.Flags, req.Mode, req.Umask = fd.Loc, fd.Flags, mode, umask
+	capsGen := c.noCaps.generation()
 	rep, err := s.roundTrip(ctx, &req, nil)
 	if err != nil {
 		return xlator.Stat{}, err
@@ -238,6 +244,9 @@ func (c *Client) Create(ctx context.Context, call *xlator.Call, fd *xlator.FD, m
 	c.parents.put(rep.Parent)
 	if fd.Loc.GFID.IsZero() {
 		fd.Loc.GFID = rep.Stat.GFID
+	}
+	if rep.NoCaps {
+		c.noCaps.put(rep.Stat.GFID, capsGen)
 	}
 	c.track(fd, s, rep.FD)
 	return rep.Stat, nil

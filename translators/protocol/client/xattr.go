@@ -20,14 +20,17 @@ func (c *Client) Setxattr(ctx context.Context, call *xlator.Call, loc *xlator.Lo
 }
 
 // Getxattr sends getxattr.
+// A probe of security.capability may be answered from noCaps (caps.go).
 func (c *Client) Getxattr(ctx context.Context, call *xlator.Call, loc *xlator.Loc, name string) ([]byte, error) {
-	req := request(wire.OpGetxattr, call)
-	req.Loc, req.Name = *loc, name
-	rep, err := c.do(ctx, &req)
-	if err != nil {
-		return nil, err
-	}
-	return value(rep.Data), nil
+	return c.noCaps.getxattr(loc.GFID, name, func() ([]byte, error) {
+		req := request(wire.OpGetxattr, call)
+		req.Loc, req.Name = *loc, name
+		rep, err := c.do(ctx, &req)
+		if err != nil {
+			return nil, err
+		}
+		return value(rep.Data), nil
+	})
 }
 
 // value returns a non-nil copy-free value (an empty value is not nil).
@@ -68,18 +71,21 @@ func (c *Client) Fsetxattr(ctx context.Context, call *xlator.Call, fd *xlator.FD
 	return err
 }
 
-// Fgetxattr sends fgetxattr.
+// Fgetxattr sends fgetxattr; as Getxattr, a probe of
+// security.capability may be answered from noCaps.
 func (c *Client) Fgetxattr(ctx context.Context, call *xlator.Call, fd *xlator.FD, name string) ([]byte, error) {
 	if c.released(fd) {
 		return c.Getxattr(ctx, call, byGFID(fd), name)
 	}
-	req := request(wire.OpFgetxattr, call)
-	req.Name = name
-	rep, err := c.doFD(ctx, fd, &req)
-	if err != nil {
-		return nil, err
-	}
-	return value(rep.Data), nil
+	return c.noCaps.getxattr(fd.GFID(), name, func() ([]byte, error) {
+		req := request(wire.OpFgetxattr, call)
+		req.Name = name
+		rep, err := c.doFD(ctx, fd, &req)
+		if err != nil {
+			return nil, err
+		}
+		return value(rep.Data), nil
+	})
 }
 
 // Flistxattr sends flistxattr.

@@ -90,6 +90,7 @@ func (c *conn) dispatch(ctx context.Context, req *wire.Request, rep *wire.Reply)
 		c.addParent(ctx, req, rep)
 		c.addOpenStat(ctx, req, rep)
 		c.addQuickRead(ctx, req, rep)
+		c.addNoCaps(ctx, req, rep)
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"syscall"
 
 	"github.com/loom-fs/loom/translators/protocol/wire"
@@ -113,4 +114,24 @@ func (c *conn) addQuickRead(ctx context.Context, req *wire.Request, rep *wire.Re
 		return
 	}
 	rep.Data = buf[:n:n]
+}
+
+// capsXattr is the xattr the kernel reads before every write to a file
+// (to clear file capabilities on a write).
+const capsXattr = "security.capability"
+
+// addNoCaps says in a create or open reply that the file just opened for
+// writing has no security.capability xattr, so the client can answer the
+// kernel's check before the first write without a round trip. Any other
+// answer (the xattr is there, the check failed) says nothing.
+func (c *conn) addNoCaps(ctx context.Context, req *wire.Request, rep *wire.Reply) {
+	if req.Op != wire.OpCreate && req.Op != wire.OpOpen {
+		return
+	}
+	fd, err := c.fd(rep.FD)
+	if err != nil || !mayWrite(fd) {
+		return
+	}
+	_, err = c.subvol.Fgetxattr(ctx, &req.Call, fd, capsXattr)
+	rep.NoCaps = errors.Is(err, syscall.ENODATA)
 }

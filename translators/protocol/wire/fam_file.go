@@ -25,6 +25,7 @@ func init() {
 			if r.Data != nil {
 				e.Bytes(r.Data)
 			}
+			e.Bool(r.NoCaps)
 		},
 		decRep: func(d *Dec, r *Reply) {
 			r.FD = d.U64()
@@ -34,13 +35,14 @@ func init() {
 					r.Data = []byte{}
 				}
 			}
+			r.NoCaps = d.Bool()
 		},
 	})
 	register(OpCreate, codec{
 		encReq: func(e *Enc, r *Request) { e.Loc(&r.Loc); e.U32(r.Flags); e.U32(r.Mode); e.U32(r.Umask) },
 		decReq: func(d *Dec, r *Request) { d.Loc(&r.Loc); r.Flags = d.U32(); r.Mode = d.U32(); r.Umask = d.U32() },
-		encRep: func(e *Enc, r *Reply) { e.U64(r.FD); encStatParent(e, r) },
-		decRep: func(d *Dec, r *Reply) { r.FD = d.U64(); decStatParent(d, r) },
+		encRep: func(e *Enc, r *Reply) { e.U64(r.FD); encStatParent(e, r); e.Bool(r.NoCaps) },
+		decRep: func(d *Dec, r *Reply) { r.FD = d.U64(); decStatParent(d, r); r.NoCaps = d.Bool() },
 	})
 	register(OpRead, codec{
 		encReq: func(e *Enc, r *Request) { e.U64(r.FD); e.I64(r.Off); e.U32(r.Count) },

@@ -12,7 +12,9 @@ import (
 // another version is refused in the handshake. Version 2 added the
 // parent's attributes to the replies of entry ops and the file's to the
 // reply of open. Version 3 added quick-read: an open request names the
-// largest file it wants the contents of, and the reply carries them.
+// largest file it wants the contents of, and the reply carries them;
+// create and open replies say whether the file has no
+// security.capability xattr.
 const Version = 3
 
 // Magic starts every connection, in both directions.

@@ -60,6 +60,10 @@ type Reply struct {
 	Entries []xlator.DirEntry
 	StatFS  xlator.StatFS
 	Lock    xlator.Flock
+	// NoCaps, in a create or open reply, says the server found no
+	// security.capability xattr on the file just after opening it for
+	// writing (the kernel asks for it before every write).
+	NoCaps bool
 }
 
 // codec encodes and decodes one op's request and reply bodies (the reply

@@ -45,6 +45,7 @@ func fullReply() *Reply {
 			{Name: "f", Ino: 5, Type: 0o100000, Off: 2, HasStat: true, Stat: st}},
 		StatFS: xlator.StatFS{Bsize: 4096, Frsize: 4096, Blocks: 1, Bfree: 2, Bavail: 3, Files: 4, Ffree: 5, NameLen: 255},
 		Lock:   xlator.Flock{Type: xlator.ReadLock, Start: 1, Len: 2, PID: 3, Owner: 4},
+		NoCaps: true,
 	}
 }
 
