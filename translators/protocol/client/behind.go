@@ -67,12 +67,13 @@ func (b *behind) beforeLock(g xlator.GFID) {
 }
 
 // send posts req on s without waiting, after the requests sent behind
-// for fd before it have been answered; g is fd's inode (zero for one the
-// lock rules do not concern) and path names it in the log.
-func (b *behind) send(s *session, req *wire.Request, fd *xlator.FD, g xlator.GFID, path string) {
+// for fd before it have been answered; dest receives a read's data; g
+// is fd's inode (zero for one the lock rules do not concern) and path
+// names it in the log.
+func (b *behind) send(s *session, req *wire.Request, dest []byte, fd *xlator.FD, g xlator.GFID, path string) {
 	op := req.Op
 	post := func() {
-		s.post(req, func(err error) {
+		s.post(req, dest, func(err error) {
 			b.mu.Lock()
 			if b.inflight[g]--; b.inflight[g] <= 0 {
 				delete(b.inflight, g)
@@ -119,6 +120,6 @@ func (c *Client) sendBehind(ctx context.Context, s *session, fd *xlator.FD, req 
 		_, err := s.roundTrip(ctx, req, nil)
 		return err
 	}
-	c.behind.send(s, req, fd, g, fd.Loc.Path)
+	c.behind.send(s, req, nil, fd, g, fd.Loc.Path)
 	return nil
 }

@@ -106,7 +106,6 @@ type Client struct {
 	quickMax  uint32        // quick-read: the largest file to ask for (quickread.go)
 	quickTTL  time.Duration // how long after the open its contents answer reads
 	quickHeld atomic.Int64  // bytes of contents kept
-	quickHits atomic.Uint64 // reads answered from contents
 	dataGen   atomic.Uint64 // requests sent that may change a file's data
 	state     xlator.Event  // the last event emitted; 0 before the first
 	status    string        // why it is down, for logs

@@ -260,7 +260,7 @@ func (c *Client) Read(ctx context.Context, call *xlator.Call, fd *xlator.FD, des
 	if err != nil {
 		return 0, err
 	}
-	if n, ok := c.quickRead(fd, dest, off); ok {
+	if n, ok := c.quickRead(s, id, call, fd, dest, off); ok {
 		return n, nil
 	}
 	total := 0

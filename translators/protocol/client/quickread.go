@@ -31,6 +31,9 @@ type quickData struct {
 	data  []byte
 	gen   uint64    // dataGen when the open was sent
 	until time.Time // answered reads until then
+	// touched: a read answered from data was sent on to the server for
+	// the access time.
+	touched bool
 }
 
 // changesData reports whether req may change the data of some file: a
@@ -80,28 +83,47 @@ func (c *Client) dropQuick(r *remoteFD) {
 // quickRead answers a read of fd from the contents its open reply
 // brought, when it still may (ok false: ask the server). A read that
 // reaches the end of the contents drops them: the kernel reads a small
-// file once.
-func (c *Client) quickRead(fd *xlator.FD, dest []byte, off int64) (n int, ok bool) {
+// file once. The first read answered so is also sent to the server
+// without waiting, one byte of it, so the file's access time changes
+// as the read would have changed it (the open did not: the server reads
+// the contents with O_NOATIME).
+func (c *Client) quickRead(s *session, id uint64, call *xlator.Call, fd *xlator.FD, dest []byte, off int64) (n int, ok bool) {
 	r, _ := fd.Ctx(c).(*remoteFD)
 	if r == nil {
 		return 0, false
 	}
+	locked := c.behind.mayLock(fd.GFID())
+	n, ok, touch := c.quickCopy(r, dest, off, locked)
+	if touch {
+		req := request(wire.OpRead, call)
+		req.FD, req.Off, req.Count = id, off, 1
+		c.behind.send(s, &req, make([]byte, 1), fd, fd.GFID(), fd.Loc.Path)
+	}
+	return n, ok
+}
+
+// quickCopy is quickRead's part under c.mu: touch says to send the read
+// on. On an inode this client may hold POSIX locks on (locked), whose
+// flush and release do not queue behind other requests, nothing is
+// answered from contents.
+func (c *Client) quickCopy(r *remoteFD, dest []byte, off int64, locked bool) (n int, ok, touch bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	q := r.quick
 	if q == nil {
-		return 0, false
+		return 0, false, false
 	}
-	if q.gen != c.dataGen.Load() || time.Now().After(q.until) || off < 0 {
+	if q.gen != c.dataGen.Load() || time.Now().After(q.until) || off < 0 || locked {
 		c.dropQuick(r)
-		return 0, false
+		return 0, false, false
 	}
+	touch = !q.touched
+	q.touched = true
 	if off < int64(len(q.data)) {
 		n = copy(dest, q.data[off:])
 	}
 	if off+int64(n) >= int64(len(q.data)) {
 		c.dropQuick(r)
 	}
-	c.quickHits.Add(1)
-	return n, true
+	return n, true, touch
 }

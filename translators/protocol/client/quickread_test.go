@@ -173,3 +173,63 @@ func TestQuickReadOnlyWhenCoherent(t *testing.T) {
 		t.Errorf("quick-read 0: read %q, want the server's %q", got, "third!")
 	}
 }
+
+// atimeOf is the access time of a file on the brick.
+func atimeOf(t *testing.T, path string) syscall.Timespec {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Atim
+}
+
+// staleAtime sets path's access time an hour before its modification
+// time: any read updates it then (relatime or strictatime).
+func staleAtime(t *testing.T, path string) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, fi.ModTime().Add(-time.Hour), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An open that brings the contents does not change the file's access
+// time; the read answered from them does, as a read would have (it is
+// sent on to the server without waiting).
+func TestQuickReadKeepsAccessTime(t *testing.T) {
+	brick := t.TempDir()
+	path := filepath.Join(brick, "f")
+	if err := os.WriteFile(path, []byte("contents"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	staleAtime(t, path)
+	before := atimeOf(t, path)
+	if _, err := os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if atimeOf(t, path) == before {
+		t.Skip("reads do not update access times on this file system (noatime)")
+	}
+	s := startServer(t, brick)
+	c := startClient(t, s, "reply-attr-timeout", "10s")
+	loc := quickFile(t, c, brick, "f", "contents")
+	staleAtime(t, path)
+	before = atimeOf(t, path)
+	fd := openQuick(t, c, loc, syscall.O_RDONLY)
+	if got := atimeOf(t, path); got != before {
+		t.Fatalf("the open changed the access time: %v, was %v", got, before)
+	}
+	rewrite(t, brick, "f", "CONTENTS")
+	staleAtime(t, path)
+	before = atimeOf(t, path)
+	if got := readAt(t, c, fd, 100, 0); got != "contents" {
+		t.Fatalf("read %q, want %q from the open reply", got, "contents")
+	}
+	waitFor(t, 5*time.Second, "the access time to change after a read answered from the open reply", func() bool {
+		return atimeOf(t, path) != before
+	})
+}

@@ -136,14 +136,15 @@ func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte)
 	return &p.rep, nil
 }
 
-// post sends req without waiting for its reply: after is called with
+// post sends req without waiting for its reply (a read's data goes to
+// dest, which must stay unused until after): after is called with
 // the reply's error (nil, an errno, or ENOTCONN when the session ends
 // first) from the reader goroutine, so it must not block. Frames leave in
 // the order they are written, but the server runs requests concurrently:
 // a caller that needs req done before a later request must wait for
 // after itself.
-func (s *session) post(req *wire.Request, after func(err error)) {
-	p := &pending{op: req.Op, after: func(p *pending) {
+func (s *session) post(req *wire.Request, dest []byte, after func(err error)) {
+	p := &pending{op: req.Op, dest: dest, after: func(p *pending) {
 		switch {
 		case p.err != nil:
 			after(p.err)

@@ -89,7 +89,8 @@ func (s *Server) fdClosed(sv xlator.Translator, fd *xlator.FD) {
 // file as it was at the open: the client uses it only briefly after the
 // open (reply-attr-timeout) and never after it changed the file itself.
 // A read that fails or does not return exactly the size fstat gave just
-// leaves the data out.
+// leaves the data out; so does a failed O_NOATIME open (a server not
+// running as the file's owner or root).
 func (c *conn) addQuickRead(ctx context.Context, req *wire.Request, rep *wire.Reply) {
 	if req.Op != wire.OpOpen || req.Count == 0 ||
 		req.Flags&syscall.O_ACCMODE != syscall.O_RDONLY || req.Flags&(syscall.O_TRUNC|syscall.O_DIRECT) != 0 {
@@ -106,9 +107,20 @@ func (c *conn) addQuickRead(ctx context.Context, req *wire.Request, rep *wire.Re
 	if err != nil {
 		return
 	}
+	// The file is read through a descriptor of its own with O_NOATIME:
+	// an open must not change the access time (a read does; when the
+	// client answers one from these contents it sends that read on
+	// without waiting).
+	qfd := xlator.NewFD(&fd.Loc, syscall.O_RDONLY|syscall.O_NOATIME, false)
+	qfd.Loc.GFID = st.GFID
+	if err := c.subvol.Open(ctx, &req.Call, qfd); err != nil {
+		c.log.Debug("no quick-read data for the open reply", "gfid", st.GFID.String(), "err", err)
+		return
+	}
+	defer c.subvol.Release(ctx, &req.Call, qfd)
 	// One byte more than the size: a full read means the file grew.
 	buf := make([]byte, st.Size+1)
-	n, err := c.subvol.Read(ctx, &req.Call, fd, buf, 0)
+	n, err := c.subvol.Read(ctx, &req.Call, qfd, buf, 0)
 	if err != nil || uint64(n) != st.Size {
 		c.log.Debug("no quick-read data for the open reply", "gfid", st.GFID.String(), "size", st.Size, "read", n, "err", err)
 		return
