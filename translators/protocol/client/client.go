@@ -244,13 +244,16 @@ func (c *Client) established(s *session) {
 	}
 }
 
-// lost forgets s and announces child-down.
+// lost forgets s and announces child-down. Quick-read contents kept
+// from s are not used any more (the files may change while the client
+// is away).
 func (c *Client) lost(s *session, err error) {
 	c.mu.Lock()
 	if c.sess == s {
 		c.sess = nil
 	}
 	c.mu.Unlock()
+	c.dataGen.Add(1)
 	c.Log().Warn("disconnected", "server", c.address, "subvolume", c.subvol, "err", err)
 	c.down(err)
 }
