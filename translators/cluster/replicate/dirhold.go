@@ -39,6 +39,9 @@ type dirHolds struct {
 	r  *Replicate
 	mu sync.Mutex
 	m  map[xlator.GFID]*dirHold
+
+	finishing int        // holds being ended (closeLocked said so); under mu
+	finished  *sync.Cond // on mu: signalled when finishing drops to 0
 }
 
 // dirHold is one directory's dirty mark and the lock that keeps it.
@@ -61,7 +64,9 @@ type dirHold struct {
 }
 
 func newDirHolds(r *Replicate) *dirHolds {
-	return &dirHolds{r: r, m: map[xlator.GFID]*dirHold{}}
+	d := &dirHolds{r: r, m: map[xlator.GFID]*dirHold{}}
+	d.finished = sync.NewCond(&d.mu)
+	return d
 }
 
 // join returns the hold of directory g to run a transaction on parts
@@ -215,6 +220,7 @@ func (d *dirHolds) closeLocked(h *dirHold) bool {
 	}
 	if h.users == 0 && !h.done {
 		h.done = true
+		d.finishing++
 		return true
 	}
 	return false
@@ -236,6 +242,13 @@ func (d *dirHolds) expire(h *dirHold) {
 // marks are simply removed; when every marked child missed a change,
 // which one is right is for the heal to find out, so the marks stay.
 func (d *dirHolds) finish(h *dirHold) {
+	defer func() {
+		d.mu.Lock()
+		if d.finishing--; d.finishing == 0 {
+			d.finished.Broadcast()
+		}
+		d.mu.Unlock()
+	}()
 	r := d.r
 	h.timer.Stop()
 	ctx := context.Background()
@@ -260,7 +273,9 @@ func (d *dirHolds) finish(h *dirHold) {
 }
 
 // flushAll ends every hold nobody runs under now and makes the others
-// end with their last transaction.
+// end with their last transaction. It returns once every hold being
+// ended (by its timer, say) has ended, so that Fini does not stop the
+// children under a post-op.
 func (d *dirHolds) flushAll() {
 	d.mu.Lock()
 	var now []*dirHold
@@ -273,6 +288,11 @@ func (d *dirHolds) flushAll() {
 	for _, h := range now {
 		d.finish(h)
 	}
+	d.mu.Lock()
+	for d.finishing > 0 {
+		d.finished.Wait()
+	}
+	d.mu.Unlock()
 }
 
 // heldEntryTxn runs an entry transaction on one directory under the
