@@ -41,8 +41,9 @@ func newEagerTable(r *Replicate) *eagerTable {
 	return &eagerTable{r: r, m: map[xlator.GFID]*eagerState{}}
 }
 
-// write runs fop on every copy as part of fd's file's stream of writes.
-func (e *eagerTable) write(ctx context.Context, fd *xlator.FD, fop func(ctx context.Context, i int) error) ([]error, error) {
+// write runs fop, which writes n bytes, on every copy as part of fd's
+// file's stream of writes.
+func (e *eagerTable) write(ctx context.Context, fd *xlator.FD, n int, fop func(ctx context.Context, i int) error) ([]error, error) {
 	r := e.r
 	g := fd.GFID()
 	st, err := e.enter(ctx, fd)
@@ -72,7 +73,7 @@ func (e *eagerTable) write(ctx context.Context, fd *xlator.FD, fop func(ctx cont
 			return errs, pickErr(errs, "write", fd.Loc.Path)
 		}
 	} else {
-		errs = r.fanOut(nctx, parts, func(i int) error { return fop(nctx, i) })
+		errs = r.fanOutData(nctx, n, parts, func(i int) error { return fop(nctx, i) })
 	}
 	ok := make([]bool, len(r.kids))
 	failed := make([]bool, len(r.kids))

@@ -60,9 +60,18 @@ var Options = []xlator.OptionDef{
 		Help: "keep a file's lock and pre-op across a stream of writes and a directory's dirty mark across a stream of entry changes, with one post-op at the end (delayed post-op)"},
 	{Key: "post-op-delay", Type: xlator.TypeDuration, Default: "100ms", Min: 0, Max: 10_000,
 		Help: "with eager-lock, how long a file's lock (a directory's dirty mark) is kept after its last write (entry change)"},
+	{Key: "fan-out", Type: xlator.TypeEnum, Default: FanOutAuto, Allowed: []string{FanOutAuto, FanOutParallel, FanOutSerial},
+		Help: "how a fop reaches the children: parallel (one goroutine per child but the last), serial (one after the other in the caller's goroutine, for children in this process, whose fops take microseconds, less than waking a second thread), auto (serial when no child reaches a protocol/client, else parallel; writes of 64 KiB or more always in parallel)"},
 }
 
 var _ xlator.BackingFiler = (*Replicate)(nil)
+
+// Values of the fan-out option.
+const (
+	FanOutAuto     = "auto"
+	FanOutParallel = "parallel"
+	FanOutSerial   = "serial"
+)
 
 // Replicate replicates every fop over its children.
 type Replicate struct {
@@ -82,6 +91,7 @@ type Replicate struct {
 	heal        healSwitches
 	eagerLock   bool
 	postOpDelay int64 // nanoseconds
+	serial      bool  // fan out one child after the other (fan-out)
 
 	upMu  sync.Mutex
 	up    []bool
@@ -128,6 +138,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 			meta: o.Bool("metadata-self-heal"), entry: o.Bool("entry-self-heal")},
 		eagerLock:   o.Bool("eager-lock"),
 		postOpDelay: int64(o.Duration("post-op-delay")),
+		serial:      serialFanOut(o.String("fan-out"), cfg.Children),
 		up:          make([]bool, len(cfg.Children)),
 		fresh:       make([]bool, len(cfg.Children)),
 		noLocks:     make([]atomic.Bool, len(cfg.Children)),
@@ -163,6 +174,39 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 	r.times = newTimesTable(r)
 	r.healer = newHealer(r, int(o.Int("heal-workers")), o.Size("heal-rate-limit"), o.Size("heal-chunk-size"))
 	return r, nil
+}
+
+// serialFanOut decides the fan-out option: auto is serial when no child
+// reaches the network (every copy is in this process, where a fop takes
+// a few microseconds and handing it to a second thread costs more than
+// it saves: a wake-up and a context switch on each side).
+func serialFanOut(mode string, kids []xlator.Translator) bool {
+	switch mode {
+	case FanOutSerial:
+		return true
+	case FanOutParallel:
+		return false
+	}
+	for _, k := range kids {
+		if reachesNetwork(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// reachesNetwork reports whether t or a translator below it is a
+// protocol/client, whose fops wait for a round trip.
+func reachesNetwork(t xlator.Translator) bool {
+	if t.Type() == "protocol/client" {
+		return true
+	}
+	for _, k := range t.Children() {
+		if reachesNetwork(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // Start starts the background healer.

@@ -66,7 +66,7 @@ func (r *Replicate) Write(ctx context.Context, c *xlator.Call, fd *xlator.FD, da
 	var errs []error
 	var err error
 	if r.eagerLock {
-		errs, err = r.eager.write(ctx, fd, fop)
+		errs, err = r.eager.write(ctx, fd, len(data), fop)
 	} else {
 		errs, err = r.fdTxn(ctx, "write", tData, fd, fop)
 	}
