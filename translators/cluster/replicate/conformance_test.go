@@ -26,3 +26,11 @@ func TestConformanceWithoutLocks(t *testing.T) {
 		return newCluster(t, buildOpts{n: 2}).top
 	})
 }
+
+// The parallel fan-out, which bricks over the network use, on local
+// bricks (which fan out serially by default).
+func TestConformanceParallelFanOut(t *testing.T) {
+	xlatortest.Run(t, func(t *testing.T) xlator.Translator {
+		return newCluster(t, buildOpts{n: 2, locks: true, options: []string{"fan-out", "parallel"}}).top
+	})
+}
