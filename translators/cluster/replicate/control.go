@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // Commands lists the commands Control answers.
-var Commands = []string{"info", "full", "index", "status", "pause", "resume", "split-brain", "sync"}
+var Commands = []string{"info", "full", "index", "status", "wait", "pause", "resume", "split-brain", "sync"}
 
 // Info is the answer of "info": what waits to be healed.
 type Info struct {
@@ -77,6 +78,8 @@ func (r *Replicate) Control(ctx context.Context, cmd string, args []string) (any
 		return r.status(ctx), nil
 	case "status":
 		return r.status(ctx), nil
+	case "wait":
+		return r.waitHealed(ctx, args)
 	case "pause":
 		h.pause()
 		return r.status(ctx), nil
@@ -159,6 +162,50 @@ func (r *Replicate) status(ctx context.Context) *Status {
 		}
 	}
 	return s
+}
+
+// waitMax bounds one "wait": it stays well below the control socket's
+// timeout for a command (30 s).
+const waitMax = 20 * time.Second
+
+// waitTick is how often "wait" looks at the heals: the answer comes at
+// most this long after the last heal ends.
+const waitTick = 5 * time.Millisecond
+
+// waitHealed answers "wait [SECONDS]": the status once a full heal has
+// run and is over and nothing waits to be healed, or once the heals are
+// paused (neither will change by itself), or after SECONDS (default and
+// at most waitMax), whichever comes first. "loom migrate finish" waits
+// for the copy with it instead of polling the status.
+func (r *Replicate) waitHealed(ctx context.Context, args []string) (*Status, error) {
+	limit := waitMax
+	if len(args) > 0 {
+		sec, err := strconv.ParseFloat(args[0], 64)
+		if err != nil || sec < 0 {
+			return nil, fmt.Errorf("wait: %q is not a number of seconds", args[0])
+		}
+		limit = min(limit, time.Duration(sec*float64(time.Second)))
+	}
+	h := r.healer
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	tick := time.NewTicker(waitTick)
+	defer tick.Stop()
+	for {
+		h.mu.Lock()
+		settled := h.paused || (h.crawlStart.Load() != 0 && !h.full && !h.crawling.Load() && len(h.items) == 0)
+		h.mu.Unlock()
+		if settled {
+			return r.status(ctx), nil
+		}
+		select {
+		case <-ctx.Done():
+			return r.status(context.WithoutCancel(ctx)), nil
+		case <-deadline.C:
+			return r.status(ctx), nil
+		case <-tick.C:
+		}
+	}
 }
 
 // resolve answers "split-brain POLICY [BRICK] [PATH]": bigger-file,
