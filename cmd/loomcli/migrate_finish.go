@@ -124,10 +124,18 @@ func waitCopied(ctx context.Context, env *Env, st *migrateState) error {
 		if live {
 			fmt.Fprint(env.Stdout, "\r\033[K"+ms.line(30))
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Replicate's "wait" answers within milliseconds of the copy's
+		// end (or after a second, to redraw the line and look for a
+		// brick down). A mount of an older loom does not know it: poll.
+		if _, err := replicateControl(st.Mount, "wait", "1"); err != nil {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
 		}
 	}
 }
