@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loom-fs/loom/cmd/loomcli/strip"
@@ -275,20 +276,31 @@ func finishUnmounted(env *Env, st *migrateState) error {
 	return nil
 }
 
-// stripBoth removes Loom's xattrs from OLD and NEW at once, then OLD's
-// .loom, then NEW's (which holds the state, so that an interrupted
-// finish can be run again).
+// stripBoth removes Loom's xattrs from OLD and NEW and empties both
+// .loom directories, all at once (NEW's state file stays, so that an
+// interrupted finish can be run again), then removes OLD's .loom and
+// last NEW's.
 func stripBoth(env *Env, st *migrateState) error {
 	start := time.Now()
-	var resNew *strip.Result
-	errNew := make(chan error, 1)
-	go func() {
-		var err error
-		resNew, err = strip.Xattrs(st.New)
-		errNew <- err
-	}()
-	resOld, err := strip.Tree(st.Old)
-	if err := errors.Join(err, <-errNew); err != nil {
+	var resOld, resNew *strip.Result
+	var errs [4]error
+	var wg sync.WaitGroup
+	run := func(i int, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f()
+		}()
+	}
+	run(0, func() (err error) { resOld, err = strip.Xattrs(st.Old); return err })
+	run(1, func() (err error) { resNew, err = strip.Xattrs(st.New); return err })
+	run(2, func() error { return strip.ClearLoomDir(st.Old) })
+	run(3, func() error { return strip.ClearLoomDir(st.New, filepath.Base(migrateStatePath(st.New))) })
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return fmt.Errorf("removing Loom's metadata: %w", err)
+	}
+	if _, err := strip.RemoveLoomDir(st.Old); err != nil {
 		return fmt.Errorf("removing Loom's metadata: %w", err)
 	}
 	if _, err := strip.RemoveLoomDir(st.New); err != nil {

@@ -25,10 +25,13 @@ type Result struct {
 	LoomDir bool
 }
 
-// Tree strips Loom's metadata from root: Xattrs, then RemoveLoomDir.
+// Tree strips Loom's metadata from root: Xattrs and ClearLoomDir at
+// once, then RemoveLoomDir.
 func Tree(root string) (*Result, error) {
+	cleared := make(chan error, 1)
+	go func() { cleared <- ClearLoomDir(root) }()
 	res, err := Xattrs(root)
-	if err != nil {
+	if err := errors.Join(err, <-cleared); err != nil {
 		return res, err
 	}
 	res.LoomDir, err = RemoveLoomDir(root)
@@ -171,8 +174,142 @@ func RemoveLoomDir(root string) (bool, error) {
 	if err := unix.Lstat(root, &before); err != nil {
 		return false, fmt.Errorf("strip: lstat %s: %w", root, err)
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return false, fmt.Errorf("strip: removing %s: %w", dir, err)
+	if err := removeAll(dir, nil); err != nil {
+		return false, err
 	}
 	return true, keepTimes(root, &before)
+}
+
+// ClearLoomDir removes everything in root/.loom but the names in keep
+// (never following symlinks), and leaves .loom itself: it changes no
+// time of root, so it can run while Xattrs strips root. It does nothing
+// if there is no .loom.
+func ClearLoomDir(root string, keep ...string) error {
+	dir := filepath.Join(root, treecheck.LoomDir)
+	st, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("strip: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("strip: %s is not a directory; not Loom's, left alone", dir)
+	}
+	kept := map[string]bool{}
+	for _, k := range keep {
+		kept[k] = true
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("strip: %s: %w", dir, err)
+	}
+	var errs []error
+	for _, de := range ents {
+		if !kept[de.Name()] {
+			errs = append(errs, removeAll(filepath.Join(dir, de.Name()), de))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeAll removes path and everything below it. The handle index
+// (.loom/handles/xx/yy/GFID) holds a directory or two and a link for
+// every inode of the brick, and removing it one entry after the other
+// (os.RemoveAll, which also tries to unlink each directory before it
+// looks inside) took as long as stripping every xattr of the tree. Each
+// directory just below path is removed by one of several parallel
+// workers: an rmdir holds its parent's lock while the file system frees
+// the directory's block (a discard, on a disk mounted with discard), so
+// the workers must work in different parents to overlap.
+func removeAll(path string, de os.DirEntry) error {
+	if de != nil && !de.IsDir() {
+		return wrapRemove(path, os.Remove(path))
+	}
+	ents, err := readDirNoFollow(path)
+	if err != nil {
+		return err
+	}
+	jobs := make(chan string, len(ents))
+	for _, e := range ents {
+		p := filepath.Join(path, e.Name())
+		if !e.IsDir() {
+			if err := wrapRemove(p, unix.Unlink(p)); err != nil {
+				return err
+			}
+			continue
+		}
+		jobs <- p
+	}
+	close(jobs)
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for i := 0; i < min(len(jobs), removeWorkers); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				if err := removeTree(p); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return wrapRemove(path, unix.Rmdir(path))
+}
+
+// removeTree removes the directory dir and everything below it, never
+// following a symlink: one read of each directory, each entry unlinked
+// (or, a directory, removed the same way) by the type the read gave.
+func removeTree(dir string) error {
+	ents, err := readDirNoFollow(dir)
+	if err != nil {
+		return err
+	}
+	for _, de := range ents {
+		p := filepath.Join(dir, de.Name())
+		if de.IsDir() {
+			err = removeTree(p)
+		} else {
+			err = wrapRemove(p, unix.Unlink(p))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return wrapRemove(dir, unix.Rmdir(dir))
+}
+
+// readDirNoFollow lists the directory dir, refusing a symlink to one.
+func readDirNoFollow(dir string) ([]os.DirEntry, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("strip: opening %s: %w", dir, err)
+	}
+	f := os.NewFile(uintptr(fd), dir)
+	defer f.Close()
+	ents, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("strip: reading %s: %w", dir, err)
+	}
+	return ents, nil
+}
+
+// removeWorkers is how many subtrees removeAll removes at once: the
+// removals wait on the disk (the journal, the discard of each freed
+// directory block) far more than on the CPU.
+const removeWorkers = 16
+
+func wrapRemove(path string, err error) error {
+	if err != nil {
+		return fmt.Errorf("strip: removing %s: %w", path, err)
+	}
+	return nil
 }

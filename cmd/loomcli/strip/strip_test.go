@@ -46,6 +46,14 @@ func TestStripRestoresTree(t *testing.T) {
 		}
 		must(t, unix.UtimesNanoAt(unix.AT_FDCWD, full, []unix.Timespec{st.Atim, st.Mtim}, unix.AT_SYMLINK_NOFOLLOW))
 	}
+	// What else a .loom holds: files at each level, symlinks (to the
+	// tree itself: never followed), an empty directory, a deeper one.
+	must(t, os.WriteFile(filepath.Join(dir, ".loom/open"), nil, 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, ".loom/handles/aa/cc"), []byte("x"), 0o600))
+	must(t, os.Symlink("../../../..", filepath.Join(dir, ".loom/handles/aa/bb/up")))
+	must(t, os.Symlink("..", filepath.Join(dir, ".loom/handles/up")))
+	must(t, os.MkdirAll(filepath.Join(dir, ".loom/handles/ee/ff/gg/hh"), 0o700))
+	must(t, os.MkdirAll(filepath.Join(dir, ".loom/empty"), 0o700))
 	must(t, unix.UtimesNanoAt(unix.AT_FDCWD, dir, []unix.Timespec{rootSt.Atim, rootSt.Mtim}, 0))
 
 	res, err := strip.Tree(dir)
@@ -64,6 +72,45 @@ func TestStripRestoresTree(t *testing.T) {
 	if res.LoomDir || res.Xattrs != 0 {
 		t.Errorf("second strip: %+v", res)
 	}
+}
+
+// ClearLoomDir empties .loom but the names it keeps, and leaves every
+// time of the root as it was; RemoveLoomDir then removes what is left.
+func TestClearLoomDirKeeps(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, ".loom/handles/01/02"), 0o700))
+	must(t, os.WriteFile(filepath.Join(dir, ".loom/handles/01/02/h"), nil, 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, ".loom/state.json"), []byte("{}"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, ".loom/other"), nil, 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "data"), []byte("data"), 0o600))
+	var before unix.Stat_t
+	must(t, unix.Lstat(dir, &before))
+
+	must(t, strip.ClearLoomDir(dir, "state.json"))
+	ents, err := os.ReadDir(filepath.Join(dir, ".loom"))
+	must(t, err)
+	if len(ents) != 1 || ents[0].Name() != "state.json" {
+		t.Errorf(".loom after ClearLoomDir: %v, want only state.json", ents)
+	}
+	var after unix.Stat_t
+	must(t, unix.Lstat(dir, &after))
+	if after.Mtim != before.Mtim || after.Ino != before.Ino {
+		t.Errorf("the root changed: mtime %v -> %v", before.Mtim, after.Mtim)
+	}
+	removed, err := strip.RemoveLoomDir(dir)
+	must(t, err)
+	if _, err := os.Lstat(filepath.Join(dir, ".loom")); !removed || !os.IsNotExist(err) {
+		t.Errorf("RemoveLoomDir: removed %v, .loom: %v", removed, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "data")); err != nil || string(b) != "data" {
+		t.Errorf("data: %q, %v", b, err)
+	}
+	must(t, unix.Lstat(dir, &after))
+	if after.Mtim != before.Mtim || after.Atim != before.Atim {
+		t.Errorf("the root's times changed: %v %v -> %v %v", before.Atim, before.Mtim, after.Atim, after.Mtim)
+	}
+	// Nothing to clear: no error.
+	must(t, strip.ClearLoomDir(dir))
 }
 
 func must(t *testing.T, err error) {
