@@ -63,19 +63,6 @@ func digest(path string, e *Entry) error {
 	return nil
 }
 
-// mapOnly fills e.Data alone.
-func mapOnly(path string, e *Entry) error {
-	fd, err := openNoatime(path)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	if e.Data, err = dataMap(fd, e.Size); err != nil {
-		return fmt.Errorf("treecheck: data map of %s: %w", path, err)
-	}
-	return nil
-}
-
 // openNoatime opens a regular file for reading without following a
 // symlink and without changing its atime.
 func openNoatime(path string) (int, error) {

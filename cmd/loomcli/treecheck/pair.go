@@ -13,8 +13,9 @@ import (
 
 // CompareDirs compares the trees a and b as Compare does, but reads each
 // pair of regular files side by side and compares their bytes instead of
-// hashing each: about half the work of two digests. It returns the
-// differences and a's scan (without digests). Both scans run at once.
+// hashing each: about half the work of two digests. The scans (both at
+// once) open no file; each pair is opened once, for its data maps and
+// its bytes. It returns the differences and a's scan (without digests).
 func CompareDirs(a, b string, opt CompareOptions) (*Tree, []Diff, error) {
 	type result struct {
 		t   *Tree
@@ -22,23 +23,24 @@ func CompareDirs(a, b string, opt CompareOptions) (*Tree, []Diff, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		t, err := Scan(b, Options{MapOnly: true})
+		t, err := Scan(b, Options{NoContents: true})
 		ch <- result{t, err}
 	}()
-	ta, errA := Scan(a, Options{MapOnly: true})
+	ta, errA := Scan(a, Options{NoContents: true})
 	rb := <-ch
 	if err := errors.Join(errA, rb.err); err != nil {
 		return nil, nil, err
 	}
 	tb := rb.t
-	diffs := Compare(ta, tb, opt)
+	var contents []Diff
 	if !opt.IgnoreContents {
-		diffs = mergeDiffs(diffs, compareContents(ta, tb))
+		contents = compareContents(ta, tb)
 	}
-	return ta, diffs, nil
+	return ta, mergeDiffs(Compare(ta, tb, opt), contents), nil
 }
 
-// compareContents compares the bytes of every pair of regular files of
+// compareContents records the data map of both files of every pair of
+// regular files (for Compare) and compares the bytes of every pair of
 // equal size, in parallel.
 func compareContents(ta, tb *Tree) []Diff {
 	paths := make(chan string, 256)
@@ -69,7 +71,7 @@ func compareContents(ta, tb *Tree) []Diff {
 		}()
 	}
 	for p, ea := range ta.Entries {
-		if eb := tb.Entries[p]; eb != nil && ea.Type() == unix.S_IFREG && eb.Type() == unix.S_IFREG && ea.Size == eb.Size {
+		if eb := tb.Entries[p]; eb != nil && ea.Type() == unix.S_IFREG && eb.Type() == unix.S_IFREG {
 			paths <- p
 		}
 	}
@@ -78,7 +80,8 @@ func compareContents(ta, tb *Tree) []Diff {
 	return diffs
 }
 
-// sameBytes compares two files of equal size over the regions that are
+// sameBytes opens both files, records their data maps in ea and eb, and,
+// if they are of equal size, compares them over the regions that are
 // data in either (holes in both read as zeros in both).
 func sameBytes(pa, pb string, ea, eb *Entry, bufA, bufB []byte) (bool, error) {
 	fa, err := openNoatime(pa)
@@ -91,6 +94,15 @@ func sameBytes(pa, pb string, ea, eb *Entry, bufA, bufB []byte) (bool, error) {
 		return false, err
 	}
 	defer unix.Close(fb)
+	if ea.Data, err = dataMap(fa, ea.Size); err != nil {
+		return false, fmt.Errorf("data map of %s: %w", pa, err)
+	}
+	if eb.Data, err = dataMap(fb, eb.Size); err != nil {
+		return false, fmt.Errorf("data map of %s: %w", pb, err)
+	}
+	if ea.Size != eb.Size {
+		return true, nil // Compare names the sizes
+	}
 	for _, x := range unionExtents(ea.Data, eb.Data) {
 		for off := x.Off; off < x.Off+x.Len; {
 			n := min(int64(len(bufA)), x.Off+x.Len-off)

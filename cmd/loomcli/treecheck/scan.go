@@ -63,10 +63,6 @@ type Options struct {
 	Workers int
 	// NoContents skips reading regular files (no Sum, no Data).
 	NoContents bool
-	// MapOnly records each regular file's data map but reads none of
-	// its contents (no Sum): for CompareDirs, which compares contents
-	// pairwise.
-	MapOnly bool
 }
 
 // IsLoomXattr reports whether name is one of Loom's on-disk metadata
@@ -213,12 +209,7 @@ func (s *scanner) examine(rel string) {
 		}
 		e.Target = t
 	case unix.S_IFREG:
-		if s.opt.MapOnly {
-			if err := mapOnly(p, e); err != nil {
-				s.fail(err)
-				return
-			}
-		} else if !s.opt.NoContents {
+		if !s.opt.NoContents {
 			if err := digest(p, e); err != nil {
 				s.fail(err)
 				return
