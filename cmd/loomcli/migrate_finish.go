@@ -30,8 +30,9 @@ path is printed and the migration keeps running.
 
 Then it unmounts MNT (applications must have stopped using it: finish
 fails with "busy" otherwise, and can be run again), checks the quiet
-copies once more, removes Loom's metadata from OLD and NEW and prints how
-to use NEW. OLD is left as it was before the migration.`,
+copies once more, removes Loom's metadata from OLD and NEW, waits until
+both are on disk (their write-back starts as soon as the copy is over)
+and prints how to use NEW. OLD is left as it was before the migration.`,
 }
 
 // verifyAttempts is how many times finish compares the copies while
@@ -52,25 +53,27 @@ func runMigrateFinish(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.failf("migrate finish", "%v", err)
 	}
+	flush := newFlusher(st.New, st.Old)
 	if st.Phase == phaseCopying {
-		if code := finishMounted(ctx, env, st); code != exitOK {
+		if code := finishMounted(ctx, env, st, flush); code != exitOK {
 			return code
 		}
 	}
 	if st.Phase != phaseFinishing {
 		return env.failf("migrate finish", "the migration is %s", st.Phase)
 	}
-	if err := finishUnmounted(env, st); err != nil {
+	if err := finishUnmounted(env, st, flush); err != nil {
 		return env.failf("migrate finish", "%v", err)
 	}
 	return exitOK
 }
 
 // finishMounted waits for the copy, verifies, and unmounts.
-func finishMounted(ctx context.Context, env *Env, st *migrateState) int {
+func finishMounted(ctx context.Context, env *Env, st *migrateState, flush *flusher) int {
 	if err := waitCopied(ctx, env, st); err != nil {
 		return env.failf("migrate finish", "%v", err)
 	}
+	flush.start()
 	start := time.Now()
 	diffs, n, err := verifyMounted(ctx, env, st)
 	if err != nil {
@@ -251,10 +254,10 @@ func waitDaemonExit(st *migrateState, limit time.Duration) error {
 }
 
 // finishUnmounted checks the quiet copies (metadata; the contents were
-// verified while mounted), strips Loom from OLD and then NEW (whose
-// .loom holds the state, so an interrupted finish can be run again), and
-// says how to use NEW.
-func finishUnmounted(env *Env, st *migrateState) error {
+// verified while mounted), strips Loom from OLD and NEW (NEW's state
+// file last, so an interrupted finish can be run again), waits until
+// both are on disk, and says how to use NEW.
+func finishUnmounted(env *Env, st *migrateState, flush *flusher) error {
 	if mounted, err := isMountpoint(st.Mount); err != nil || mounted {
 		return fmt.Errorf("%s is still mounted", st.Mount)
 	}
@@ -271,6 +274,11 @@ func finishUnmounted(env *Env, st *migrateState) error {
 	if err := stripBoth(env, st); err != nil {
 		return err
 	}
+	start := time.Now()
+	if err := flush.finish(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "written to disk (%v)\n", time.Since(start).Round(time.Millisecond))
 	removeIndex(st.Mount)
 	fmt.Fprintf(env.Stdout, "migration done: %s is a plain copy of %s.\nUse it directly, for example at the old place: mount --bind %s %s\n", st.New, st.Old, st.New, st.Mount)
 	return nil
