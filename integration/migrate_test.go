@@ -774,3 +774,96 @@ func crawl(t *testing.T, dir string) {
 		t.Fatalf("crawling %s: %v", dir, err)
 	}
 }
+
+// A copy that differs from OLD behind replicate's back (contents changed
+// on NEW's disk with size and times kept: no heal knows of it) stops
+// finish before the unmount: the verification, run on both trees and
+// many files at once, names every differing path, the mount keeps
+// serving, and OLD and NEW keep Loom's metadata and the migration's
+// state. Once NEW is repaired, finish run again completes the migration.
+func TestMigrateVerifyFailure(t *testing.T) {
+	m := newMigration(t)
+	cfg := treegen.Config{Seed: 7, WideEntries: 300, Depth: 30, BigFileSize: 2 << 20, SparseSize: 16 << 20}
+	if _, err := treegen.Generate(m.old, cfg); err != nil {
+		t.Fatal(err)
+	}
+	before := scanTree(t, m.old, treecheck.Options{})
+	m.start(t)
+	deadline := time.Now().Add(time.Minute)
+	for m.status(t)["copied"] != true {
+		if time.Now().After(deadline) {
+			t.Fatalf("the copy did not end within a minute: %v", m.status(t))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	damaged := []string{"files/big", "files/small", "owners/file-3", "sparse/holes"}
+	flip := func(p string) {
+		t.Helper()
+		var st unix.Stat_t
+		if err := unix.Lstat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 1)
+		if _, err := f.ReadAt(b, 0); err != nil {
+			t.Fatal(err)
+		}
+		b[0] ^= 0xff
+		if _, err := f.WriteAt(b, 0); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, []unix.Timespec{st.Atim, st.Mtim}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range damaged {
+		flip(filepath.Join(m.new, p))
+	}
+
+	out, code := m.loom(t, 3*time.Minute, "migrate", "finish", m.mnt)
+	t.Logf("finish:\n%s", out)
+	if code == 0 {
+		t.Fatal("finish succeeded with NEW damaged")
+	}
+	if !strings.Contains(out, fmt.Sprintf("NEW differs from OLD in %d paths", len(damaged))) {
+		t.Errorf("finish does not say that %d paths differ", len(damaged))
+	}
+	for _, p := range damaged {
+		if !strings.Contains(out, fmt.Sprintf("%q: contents differ", p)) {
+			t.Errorf("finish does not name %s", p)
+		}
+	}
+	if !isMounted(m.mnt) {
+		t.Fatalf("%s was unmounted after a failed verification", m.mnt)
+	}
+	if st := m.status(t); st["running"] != true || st["phase"] != "copied" {
+		t.Errorf("status after the failed finish: %v", st)
+	}
+	for _, dir := range []string{m.old, m.new} {
+		tr := scanTree(t, dir, treecheck.Options{KeepLoom: true, NoContents: true})
+		if tr.Entries[".loom"] == nil || len(tr.Entries["files/small"].Xattrs) == 0 {
+			t.Errorf("%s lost Loom's metadata after a failed verification", dir)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(m.new, ".loom", "migrate.json")); err != nil {
+		t.Errorf("the migration's state: %v", err)
+	}
+	// The mount still serves OLD's contents for every file (no heal
+	// overwrote OLD with the damaged copy).
+	reportDiffs(t, "OLD after the failed finish against OLD before", treecheck.Compare(before, scanTree(t, m.old, treecheck.Options{}), treecheck.CompareOptions{IgnoreAtime: true}))
+
+	for _, p := range damaged {
+		flip(filepath.Join(m.new, p))
+	}
+	m.finish(t)
+	if isMounted(m.mnt) {
+		t.Fatalf("%s still mounted after finish", m.mnt)
+	}
+	reportDiffs(t, "NEW against OLD before the migration", treecheck.Compare(before, scanTree(t, m.new, treecheck.Options{KeepLoom: true}), treecheck.CompareOptions{}))
+	noLoomLeft(t, m.new)
+	noLoomLeft(t, m.old)
+}
