@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	_ "github.com/loom-fs/loom/translators/storage/posix"
 	"github.com/loom-fs/loom/xlator"
 	"github.com/loom-fs/loom/xlator/xlatortest"
+	"golang.org/x/sys/unix"
 )
 
 var bg = context.Background()
@@ -130,6 +132,9 @@ func TestRecordLifecycle(t *testing.T) {
 	if n := lookupCount(t, x); n != 1 {
 		t.Fatalf("count with blame = %d, want 1", n)
 	}
+	if names := changelogOnDisk(t, filepath.Join(dir, "a")); len(names) != 1 || !strings.HasSuffix(names[0], ".loom.pending.c2") {
+		t.Fatalf("changelog on disk with blame: %v, want only the pending key (dirty back at zero is removed)", names)
+	}
 	// A restart finds the record.
 	x2 := brick(t, dir)
 	if n := lookupCount(t, x2); n != 1 {
@@ -143,6 +148,29 @@ func TestRecordLifecycle(t *testing.T) {
 	if n := lookupCount(t, x2); n != 0 {
 		t.Fatalf("count after the heal = %d, want 0", n)
 	}
+	// storage/posix removed the counters that dropped to zero (rather
+	// than storing zeros), and the record went all the same.
+	if names := changelogOnDisk(t, filepath.Join(dir, "a")); len(names) != 0 {
+		t.Fatalf("changelog xattrs left on disk after the heal: %v", names)
+	}
+}
+
+// changelogOnDisk lists the changelog xattr names (loom.dirty,
+// loom.pending.*, in any namespace) stored on path.
+func changelogOnDisk(t *testing.T, path string) []string {
+	t.Helper()
+	buf := make([]byte, 4096)
+	n, err := unix.Llistxattr(path, buf)
+	if err != nil {
+		t.Fatalf("listxattr %s: %v", path, err)
+	}
+	var out []string
+	for _, name := range strings.Split(string(buf[:n]), "\x00") {
+		if strings.HasSuffix(name, ".loom.dirty") || strings.Contains(name, ".loom.pending.") {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Listing pages with readdir cookies through thousands of records, and the

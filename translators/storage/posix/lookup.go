@@ -1,6 +1,7 @@
 package posix
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"syscall"
@@ -28,11 +29,19 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 	if assigned || p.freshRoot && st.GFID == xlator.RootGFID {
 		reply = xlator.XData{XDataGFIDAssigned: {1}}
 	}
+	names, listedAll, err := p.listedNames(&t, req)
+	if err != nil {
+		return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
+	}
 	for key := range req {
 		if !strings.HasPrefix(key, "loom.") || key == XDataGFIDAssigned {
 			continue
 		}
-		v, err := p.getxattrValue(&t, p.ns+"."+key)
+		attr := p.ns + "." + key
+		if listedAll && !listed(names, attr) {
+			continue
+		}
+		v, err := p.getxattrValue(&t, attr)
 		if err == syscall.ENODATA {
 			continue
 		}
@@ -45,6 +54,44 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 		reply[key] = v
 	}
 	return st, reply, nil
+}
+
+// listedNames returns the NUL-separated on-disk xattr names of t when
+// req asks for two or more "loom.*" values, and ok false (read each one)
+// otherwise. One listxattr then spares a getxattr of every absent name: a
+// replicate lookup asks each brick for loom.dirty and the other bricks'
+// pending keys, and a file whose transactions all ended has none of them
+// (Xattrop removes a counter that drops to zero).
+func (p *Posix) listedNames(t *target, req xlator.XData) (list []byte, ok bool, err error) {
+	n := 0
+	for key := range req {
+		if strings.HasPrefix(key, "loom.") && key != XDataGFIDAssigned {
+			n++
+		}
+	}
+	if n < 2 {
+		return nil, false, nil
+	}
+	list, err = readValue(func(b []byte) (int, error) { return listxattrAt(t.dir, t.name, b) })
+	return list, err == nil, err
+}
+
+// listed reports whether the NUL-separated name list holds attr.
+func listed(list []byte, attr string) bool {
+	for len(list) > 0 {
+		i := bytes.IndexByte(list, 0)
+		if i < 0 {
+			i = len(list)
+		}
+		if string(list[:i]) == attr {
+			return true
+		}
+		if i == len(list) {
+			break
+		}
+		list = list[i+1:]
+	}
+	return false
 }
 
 // Stat returns the attributes of loc (assigning a GFID as Lookup does).

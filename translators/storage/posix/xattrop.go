@@ -51,10 +51,11 @@ func opWidth(op xlator.XattropOp) (int, error) {
 	return 0, syscall.EINVAL
 }
 
-// xattrop applies op to every named xattr under g's lock through get/set
-// (which take on-disk names) and returns the new values.
+// xattrop applies op to every named xattr under g's lock through
+// get/set/remove (which take on-disk names) and returns the new values.
 func (p *Posix) xattrop(g xlator.GFID, op xlator.XattropOp, xattrs xlator.XData,
-	get func(attr string, b []byte) (int, error), set func(attr string, v []byte) error) (xlator.XData, error) {
+	get func(attr string, b []byte) (int, error), set func(attr string, v []byte) error,
+	remove func(attr string) error) (xlator.XData, error) {
 	width, err := opWidth(op)
 	if err != nil {
 		return nil, err
@@ -79,8 +80,19 @@ func (p *Posix) xattrop(g xlator.GFID, op xlator.XattropOp, xattrs xlator.XData,
 		// An unchanged value is not written again, nor is a missing
 		// one written as zeros (missing reads as zeros): replicate's
 		// post-ops and heals send every changelog key, most of them
-		// adding nothing.
-		if !bytes.Equal(v, stored) && (stored != nil || !allZero(v)) {
+		// adding nothing. A value that drops to all zeros is removed
+		// rather than stored as zeros (GlusterFS's AFR also reads a
+		// missing changelog key as zero), so a file whose transactions
+		// all ended carries no changelog keys and a lookup that lists
+		// the names first reads none of them. The reply still carries
+		// the zeros: features/index drops its record on them.
+		switch {
+		case bytes.Equal(v, stored) || stored == nil && allZero(v):
+		case allZero(v):
+			if err := remove(attr); err != nil && err != syscall.ENODATA {
+				return nil, err
+			}
+		default:
 			if err := set(attr, v); err != nil {
 				return nil, err
 			}
@@ -104,7 +116,8 @@ func (p *Posix) Xattrop(ctx context.Context, c *xlator.Call, loc *xlator.Loc, op
 	}
 	out, err := p.xattrop(st.GFID, op, xattrs,
 		func(attr string, b []byte) (int, error) { return getxattrAt(t.dir, t.name, attr, b) },
-		func(attr string, v []byte) error { return setxattrAt(t.dir, t.name, attr, v, 0) })
+		func(attr string, v []byte) error { return setxattrAt(t.dir, t.name, attr, v, 0) },
+		func(attr string) error { return removexattrAt(t.dir, t.name, attr) })
 	return out, fail("xattrop", locPath(loc), err)
 }
 
@@ -122,6 +135,7 @@ func (p *Posix) Fxattrop(ctx context.Context, c *xlator.Call, fd *xlator.FD, op 
 	}
 	out, err := p.xattrop(g, op, xattrs,
 		func(attr string, b []byte) (int, error) { return unix.Fgetxattr(h.fd, attr, b) },
-		func(attr string, v []byte) error { return unix.Fsetxattr(h.fd, attr, v, 0) })
+		func(attr string, v []byte) error { return unix.Fsetxattr(h.fd, attr, v, 0) },
+		func(attr string) error { return unix.Fremovexattr(h.fd, attr) })
 	return out, fail("fxattrop", fd.Loc.Path, err)
 }

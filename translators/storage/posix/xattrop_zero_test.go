@@ -44,12 +44,48 @@ func TestXattropWritesOnlyChanges(t *testing.T) {
 	if !bytes.Equal(buf[:n], one) {
 		t.Fatalf("on disk %x, want %x", buf[:n], one)
 	}
-	// Back to zero is a change: written.
+	// Back to zero is a change: the counter is removed (missing reads
+	// as zeros), and the reply carries the zeros.
 	minus := []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
-	must[xlator.XData](t)(p.Xattrop(bg, root, loc("/f"), xlator.AddArray32, xlator.XData{"loom.pending.z": minus}))
-	n, err = unix.Lgetxattr(path, disk, buf)
+	out = must[xlator.XData](t)(p.Xattrop(bg, root, loc("/f"), xlator.AddArray32, xlator.XData{"loom.pending.z": minus}))
+	if !bytes.Equal(out["loom.pending.z"], zero) {
+		t.Fatalf("reply %x after going back to zero, want zeros", out["loom.pending.z"])
+	}
+	if _, err := unix.Lgetxattr(path, disk, buf); err != syscall.ENODATA {
+		t.Fatalf("a counter back at zero is still on disk: %v", err)
+	}
+}
+
+// Fxattrop, too, removes a counter that drops to zero and keeps one that
+// does not; a later Lookup that asks for several counters (and lists the
+// names first) returns exactly the ones on disk.
+func TestFxattropRemovesZeroCounter(t *testing.T) {
+	p, dir := newBrick(t)
+	createFile(t, p, "/f", nil)
+	path := filepath.Join(dir, "f")
+	fd := &xlator.FD{Loc: *loc("/f"), Flags: syscall.O_RDWR}
+	ok(t, p.Open(bg, root, fd))
+	defer p.Release(bg, root, fd)
+	one := []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}
+	minus := []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
+	zero := make([]byte, 12)
+	must[xlator.XData](t)(p.Fxattrop(bg, root, fd, xlator.AddArray32, xlator.XData{"loom.dirty": one, "loom.pending.a": one}))
+	out := must[xlator.XData](t)(p.Fxattrop(bg, root, fd, xlator.AddArray32, xlator.XData{"loom.dirty": minus, "loom.pending.a": zero}))
+	if !bytes.Equal(out["loom.dirty"], zero) || !bytes.Equal(out["loom.pending.a"], one) {
+		t.Fatalf("reply %x", out)
+	}
+	buf := make([]byte, 64)
+	if _, err := unix.Lgetxattr(path, p.ns+".loom.dirty", buf); err != syscall.ENODATA {
+		t.Fatalf("dirty back at zero is still on disk: %v", err)
+	}
+	n, err := unix.Lgetxattr(path, p.ns+".loom.pending.a", buf)
 	ok(t, err)
-	if !bytes.Equal(buf[:n], zero) {
-		t.Fatalf("on disk %x after going back to zero, want zeros", buf[:n])
+	if !bytes.Equal(buf[:n], one) {
+		t.Fatalf("pending on disk %x, want %x", buf[:n], one)
+	}
+	_, xd, err := p.Lookup(bg, root, loc("/f"), xlator.XData{"loom.dirty": nil, "loom.pending.a": nil, "loom.pending.b": nil})
+	ok(t, err)
+	if len(xd) != 1 || !bytes.Equal(xd["loom.pending.a"], one) {
+		t.Fatalf("lookup reply %x, want only loom.pending.a = %x", xd, one)
 	}
 }
