@@ -46,7 +46,7 @@ func TestZeroChangelogIsRemovedAndMissedWriteHealed(t *testing.T) {
 	f.writeFile("/clean", []byte("both bricks saw this"))
 	for i, dir := range cl.dirs {
 		if keys := changelogOnDisk(t, dir+"/clean"); len(keys) != 0 {
-			t.Fatalf("brick %d: changelog left after a clean write: %x", i, keys)
+			t.Fatalf("brick %d: changelog left after a clean write: %v", i, keys)
 		}
 	}
 	cl.faults[1].Kill()
@@ -62,7 +62,7 @@ func TestZeroChangelogIsRemovedAndMissedWriteHealed(t *testing.T) {
 		}
 	}
 	if len(blame) < 4 || int32(binary.BigEndian.Uint32(blame)) <= 0 {
-		t.Fatalf("brick0 does not blame brick1's data after a write it missed: %x", keys)
+		t.Fatalf("brick0 does not blame brick1's data after a write it missed: %v", keys)
 	}
 	if in := cl.control(t, "info").(*replicate.Info); in.Pending == 0 {
 		t.Fatalf("the index lists nothing while brick1 missed a write: %+v", in)
@@ -72,7 +72,7 @@ func TestZeroChangelogIsRemovedAndMissedWriteHealed(t *testing.T) {
 	sameTrees(t, cl.dirs[0], cl.dirs[1])
 	for i, dir := range cl.dirs {
 		if keys := changelogOnDisk(t, dir+"/clean"); len(keys) != 0 {
-			t.Fatalf("brick %d: changelog left after the heal: %x", i, keys)
+			t.Fatalf("brick %d: changelog left after the heal: %v", i, keys)
 		}
 	}
 	got, err := f.read("/clean")
