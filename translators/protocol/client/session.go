@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/loom-fs/loom/translators/protocol/transport"
 	"github.com/loom-fs/loom/translators/protocol/wire"
 	"github.com/loom-fs/loom/xlator"
 )
@@ -26,7 +27,7 @@ type session struct {
 	gen  uint64 // the client's connection generation; fds opened on it carry it
 	addr string
 
-	wmu sync.Mutex // one frame at a time on the socket
+	wmu transport.FrameWriter // one frame at a time on the socket, gathered under load
 
 	mu      sync.Mutex
 	pending map[uint64]*pending
@@ -201,15 +202,7 @@ func (s *session) write(h wire.Header, buf, payload []byte) error {
 		buf = make([]byte, wire.HeaderSize)
 	}
 	h.Put(buf)
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if len(payload) == 0 {
-		_, err := s.nc.Write(buf)
-		return err
-	}
-	bufs := net.Buffers{buf, payload}
-	_, err := bufs.WriteTo(s.nc)
-	return err
+	return s.wmu.Write(s.nc, buf, payload)
 }
 
 // readLoop receives frames until the connection fails.

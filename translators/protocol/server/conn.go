@@ -36,7 +36,7 @@ type conn struct {
 	ctx    context.Context // ends when the connection does
 	cancel context.CancelFunc
 
-	wmu sync.Mutex // one frame at a time on the socket
+	wmu transport.FrameWriter // one frame at a time on the socket, gathered under load
 
 	mu       sync.Mutex
 	fds      map[uint64]*xlator.FD
@@ -307,15 +307,7 @@ func (c *conn) writeFrame(h wire.Header, buf, payload []byte) error {
 		buf = make([]byte, wire.HeaderSize)
 	}
 	h.Put(buf)
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if len(payload) == 0 {
-		_, err := c.nc.Write(buf)
-		return err
-	}
-	bufs := net.Buffers{buf, payload}
-	_, err := bufs.WriteTo(c.nc)
-	return err
+	return c.wmu.Write(c.nc, buf, payload)
 }
 
 // releaseAll releases every file the client left open.
