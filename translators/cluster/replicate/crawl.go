@@ -144,7 +144,12 @@ func (h *healer) crawlDir(ctx context.Context, g xlator.GFID, q *dirQueue) {
 		case isNew[e.Stat.GFID]:
 		default:
 			if pending, _ := r.pendingOn(ctx, e.Stat.GFID); pending {
-				if _, err := r.healInode(ctx, e.Stat.GFID, false); err != nil {
+				switch _, err := r.healInode(ctx, e.Stat.GFID, false); {
+				case errors.Is(err, errPinned):
+					// Not a failure: the healer retries it (and
+					// says once that it waits for the pin).
+					h.remember(e.Stat.GFID, nil)
+				case err != nil:
 					r.Log().Warn("full heal: heal failed", "gfid", e.Stat.GFID, "err", err)
 				}
 			} else if r.timesDiffer(ctx, e.Stat.GFID) {

@@ -73,6 +73,7 @@ type healItem struct {
 	busy    bool   // a worker heals it, or decides what follows
 	again   bool   // remembered while busy: heal it once more
 	gen     uint64 // counts remembers
+	pinSaid bool   // the deferral by a passthrough pin was logged
 }
 
 // want records a new reason to heal the item: it is queued, or, while a
@@ -335,6 +336,16 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 			return
 		}
 		h.r.Log().Debug("healed, but something is still pending; retried later", "gfid", g, "path", it.path)
+	case errors.Is(err, errPinned):
+		// Not a failure: the heal waits for the last passthrough
+		// handle on the copy to close, and is tried until then. Said
+		// once per item, then only at debug level.
+		if !it.pinSaid {
+			it.pinSaid = true
+			h.r.Log().Info("heal waits: an open passthrough handle reads the copy it would write; it runs once that handle closes", "gfid", g, "path", it.path)
+		} else {
+			h.r.Log().Debug("heal still waits for a passthrough handle to close", "gfid", g, "path", it.path)
+		}
 	case errors.Is(err, errSplitBrain):
 		h.r.Log().Warn("split-brain: reads of it fail with EIO until it is resolved (heal split-brain, or favorite-child-policy)", "gfid", g, "path", it.path)
 	default:

@@ -2,6 +2,7 @@ package replicate_test
 
 import (
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/loom-fs/loom/translators/cluster/replicate"
@@ -28,7 +29,8 @@ type buildOpts struct {
 	locks   bool // features/locks above that
 	faults  bool // debug/error-gen above that
 	options []string
-	dirs    []string // existing brick directories; fresh temp dirs when nil
+	dirs    []string     // existing brick directories; fresh temp dirs when nil
+	log     *slog.Logger // the graph's logger; xlatortest's (warnings to stderr) when nil
 }
 
 func newCluster(t *testing.T, o buildOpts) *cluster {
@@ -67,7 +69,7 @@ func newCluster(t *testing.T, o buildOpts) *cluster {
 		top.Options = append(top.Options, xlator.OptionSpec{Key: o.options[k], Value: o.options[k+1]})
 	}
 	specs = append(specs, top)
-	cl.g = xlatortest.Build(t, specs)
+	cl.g = xlatortest.BuildWith(t, specs, xlator.BuildOptions{Log: o.log})
 	cl.top = cl.g.Top().(*replicate.Replicate)
 	if o.faults {
 		for i := 0; i < o.n; i++ {

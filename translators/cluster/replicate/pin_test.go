@@ -3,15 +3,19 @@ package replicate_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/loom-fs/loom/translators/cluster/replicate"
 	"github.com/loom-fs/loom/xlator"
+	"github.com/loom-fs/loom/xlator/xlatortest"
 )
 
 // openRO opens p read-only through the cluster.
@@ -113,4 +117,54 @@ func TestPinnedCopyIsHealSource(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPinDeferralLoggedOnce: a data heal deferred by a passthrough pin is
+// not a failure; the healer says so once per item (at info), not as a
+// warning on every try, and the heal runs once the handles close.
+func TestPinDeferralLoggedOnce(t *testing.T) {
+	var buf xlatortest.SyncBuffer
+	lg := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cl := newCluster(t, buildOpts{n: 2, locks: true, options: []string{"read-subvolume", "locks0"}, log: lg})
+	f := client(t, cl.top)
+	f.writeFile("/f", bytes.Repeat([]byte("a"), 4096))
+	r := openRO(t, f, "/f")
+	if _, ok := cl.top.BackingFile(r); !ok {
+		t.Fatal("not offered passthrough")
+	}
+	w := f.open("/f")
+	if _, ok := cl.top.BackingFile(w); ok { // shares it: the pinned copy is exposed
+		t.Fatal("a handle open for writing was offered passthrough")
+	}
+	dirty := []byte{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}
+	for _, d := range cl.dirs {
+		if err := unix.Setxattr(filepath.Join(d, "f"), "trusted.loom.dirty", dirty, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const says = "heal waits: an open passthrough handle"
+	for try := 0; try < 3; try++ {
+		cl.control(t, "full")
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.Count(buf.String(), "heal still waits")+strings.Count(buf.String(), says) <= try {
+			if time.Now().After(deadline) {
+				t.Fatalf("try %d of the heal was not deferred by the pin; log:\n%s", try, buf.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		for cl.control(t, "status").(*replicate.Status).FullRunning {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	out := buf.String()
+	if n := strings.Count(out, says); n != 1 {
+		t.Errorf("the deferral was said %d times at info, want once; log:\n%s", n, out)
+	}
+	if strings.Contains(out, "level=WARN") {
+		t.Errorf("a pin's deferral was logged as a warning; log:\n%s", out)
+	}
+	f.close(w)
+	f.close(r)
+	cl.control(t, "full")
+	cl.waitHealed(t, 20*time.Second)
 }
