@@ -91,6 +91,12 @@ func (d *Distribute) migrate(ctx context.Context, j *job) (int64, error) {
 	}
 	if err != nil {
 		d.dropTemp(j, loc)
+		if stale(err) {
+			// The source was renamed away or removed between the
+			// Stat above and its open or read: look again later
+			// (then it is gone, or found under its new name).
+			return 0, errBusy
+		}
 		return 0, err
 	}
 	// The switch.
@@ -105,6 +111,9 @@ func (d *Distribute) migrate(ctx context.Context, j *job) (int64, error) {
 	unlock, err := d.lockInode(cctx, j.from, loc, d.domain+migrateDomain)
 	if err != nil {
 		d.dropTemp(j, loc)
+		if stale(err) {
+			return 0, errBusy
+		}
 		return 0, err
 	}
 	defer unlock()
