@@ -248,6 +248,15 @@ func (d *Distribute) lookupEverywhere(ctx context.Context, c *xlator.Call, loc *
 		return xlator.Stat{}, nil, -1, syscall.ENOTCONN
 	}
 	if staleLink {
+		// A migration to h may have switched its copy into the file
+		// and removed the source between our look at h and at the
+		// source: h then holds the data now.
+		bare := *loc
+		bare.GFID = xlator.GFID{}
+		if st, x, err := d.kids[h].Lookup(ctx, c, &bare, req); err == nil && !isLinkFile(&st) && !st.IsDir() {
+			d.inodes.set(st.GFID, h)
+			return st, clean(x, req), h, nil
+		}
 		d.removeStaleLink(context.WithoutCancel(ctx), h, loc)
 	}
 	return xlator.Stat{}, nil, -1, syscall.ENOENT
@@ -358,6 +367,18 @@ func (d *Distribute) unlinkLink(ctx context.Context, h int, loc *xlator.Loc, not
 	st, _, err := d.kids[h].Lookup(ctx, xlator.RootCall(), &bare, nil)
 	if err != nil || !isLinkFile(&st) || notHeld && d.gate.held(st.GFID) {
 		return
+	}
+	if notHeld {
+		// A migration's copy is a link file until its switch makes it
+		// the file: hold the file (a copying migration is abandoned, a
+		// switching one waited for) and look again, so that a switch
+		// between the look above and the unlink cannot lose the file.
+		d.gate.enter(st.GFID)
+		defer d.gate.leave(st.GFID)
+		again, _, err := d.kids[h].Lookup(ctx, xlator.RootCall(), &bare, nil)
+		if err != nil || !isLinkFile(&again) || again.GFID != st.GFID {
+			return
+		}
 	}
 	bare.GFID = st.GFID
 	if err := d.kids[h].Unlink(ctx, xlator.RootCall(), &bare); err != nil && !errors.Is(err, syscall.ENOENT) {
