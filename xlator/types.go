@@ -32,6 +32,14 @@ func (g GFID) IsZero() bool { return g == GFID{} }
 // String formats g in the canonical 8-4-4-4-12 UUID form.
 func (g GFID) String() string {
 	var b [36]byte
+	g.Encode(b[:])
+	return string(b[:])
+}
+
+// Encode writes String's 36 bytes into dst[:36] without allocating, for
+// callers that build a longer name around it (dst must hold 36 bytes).
+func (g GFID) Encode(dst []byte) {
+	b := dst[:36]
 	hex.Encode(b[0:8], g[0:4])
 	b[8] = '-'
 	hex.Encode(b[9:13], g[4:6])
@@ -41,7 +49,6 @@ func (g GFID) String() string {
 	hex.Encode(b[19:23], g[8:10])
 	b[23] = '-'
 	hex.Encode(b[24:], g[10:])
-	return string(b[:])
 }
 
 // ParseGFID parses the canonical UUID form produced by String.

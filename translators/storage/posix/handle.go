@@ -31,17 +31,7 @@ func handleRel(g xlator.GFID) string {
 	b[2] = '/'
 	hex.Encode(b[3:5], g[1:2])
 	b[5] = '/'
-	// g.String() into b[6:], without allocating it first.
-	u := b[6:]
-	hex.Encode(u[0:8], g[0:4])
-	u[8] = '-'
-	hex.Encode(u[9:13], g[4:6])
-	u[13] = '-'
-	hex.Encode(u[14:18], g[6:8])
-	u[18] = '-'
-	hex.Encode(u[19:23], g[8:10])
-	u[23] = '-'
-	hex.Encode(u[24:], g[10:])
+	g.Encode(b[6:])
 	return string(b[:])
 }
 
