@@ -182,13 +182,7 @@ func TestReplicaPassthroughReads(t *testing.T) {
 	guard(t, 90*time.Second, "passthrough through replicate", func() {
 		path := m.path("f")
 		data := bytes.Repeat([]byte("0123456789abcdef"), 1<<14) // 256 KiB
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		r, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := writeAndOpen(t, path, data)
 		defer r.Close()
 		var got []byte
 		if n := m.readsDuring(t, func() { got = readAll(t, r) }); n != 0 {
@@ -330,13 +324,7 @@ func TestReplicaPassthroughPinnedWriteFails(t *testing.T) {
 	guard(t, 90*time.Second, "failing writes on the pinned brick", func() {
 		path := m.path("f")
 		data := bytes.Repeat([]byte("abcdefgh"), 1<<10)
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		r, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := writeAndOpen(t, path, data)
 		defer r.Close()
 		if got := readAll(t, r); !bytes.Equal(got, data) {
 			t.Fatal("first read differs")
@@ -381,13 +369,7 @@ func TestReplicaPassthroughMmap(t *testing.T) {
 	guard(t, 90*time.Second, "mmap beside a passthrough reader", func() {
 		path := m.path("f")
 		data := bytes.Repeat([]byte("m"), 8192)
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		r, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := writeAndOpen(t, path, data)
 		defer r.Close()
 		readAll(t, r)
 		w, err := os.OpenFile(path, os.O_RDWR, 0)
@@ -461,4 +443,17 @@ func TestReplicaBlamedNotPassedThrough(t *testing.T) {
 		m.command(t, "fail")
 		waitSameBricks(t, m, "f", fresh)
 	})
+}
+
+// writeAndOpen writes data to a new file at path and opens it read-only.
+func writeAndOpen(t *testing.T, path string, data []byte) *os.File {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
