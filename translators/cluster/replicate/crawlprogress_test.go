@@ -1,8 +1,6 @@
 package replicate_test
 
 import (
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -15,15 +13,7 @@ import (
 // exceed their totals, and they equal them when the crawl is over
 // (a sparse file's holes count as done once the file is).
 func TestFullHealProgressWithinTotals(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for owners, device files and trusted xattrs")
-	}
-	if _, err := exec.LookPath("setfacl"); err != nil {
-		t.Skip("needs setfacl")
-	}
-	old, fresh := t.TempDir(), t.TempDir()
-	makeTree(t, old)
-	cl := newCluster(t, buildOpts{n: 2, locks: true, dirs: []string{old, fresh}})
+	_, _, cl := newFreshPair(t)
 	f := client(t, cl.top)
 	paths := []string{"/a/b/c/deep", "/a/plain", "/a/sparse", "/a/b/hardlink", "/a/b/symlink", "/a/fifo", "/a/chardev"}
 	check := func(st *replicate.Status) {

@@ -74,17 +74,35 @@ func makeTree(t *testing.T, dir string) {
 	}
 }
 
-// A fresh, empty brick beside a full one (a replaced disk, or the new
-// side of a migration): the volume shows the full tree at once, reads
-// come from the full brick, and the full heal that starts by itself
-// copies everything.
-func TestFreshBrickFullHeal(t *testing.T) {
+// skipUnlessTreeTools skips a test that needs makeTree: root, for owners,
+// device files and trusted xattrs, and setfacl.
+func skipUnlessTreeTools(t *testing.T) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for owners, device files and trusted xattrs")
 	}
 	if _, err := exec.LookPath("setfacl"); err != nil {
 		t.Skip("needs setfacl")
 	}
+}
+
+// newFreshPair builds replicate(2) with locks over old, filled by
+// makeTree, and fresh, an empty brick (skipping where makeTree cannot
+// run).
+func newFreshPair(t *testing.T) (old, fresh string, cl *cluster) {
+	t.Helper()
+	skipUnlessTreeTools(t)
+	old, fresh = t.TempDir(), t.TempDir()
+	makeTree(t, old)
+	return old, fresh, newCluster(t, buildOpts{n: 2, locks: true, dirs: []string{old, fresh}})
+}
+
+// A fresh, empty brick beside a full one (a replaced disk, or the new
+// side of a migration): the volume shows the full tree at once, reads
+// come from the full brick, and the full heal that starts by itself
+// copies everything.
+func TestFreshBrickFullHeal(t *testing.T) {
+	skipUnlessTreeTools(t)
 	for _, tc := range []struct {
 		name string
 		o    buildOpts

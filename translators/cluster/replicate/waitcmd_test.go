@@ -2,8 +2,6 @@ package replicate_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,15 +15,7 @@ import (
 // are paused it answers at once instead of waiting for a copy that cannot
 // end.
 func TestWaitCommand(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for owners, device files and trusted xattrs")
-	}
-	if _, err := exec.LookPath("setfacl"); err != nil {
-		t.Skip("needs setfacl")
-	}
-	old, fresh := t.TempDir(), t.TempDir()
-	makeTree(t, old)
-	cl := newCluster(t, buildOpts{n: 2, locks: true, dirs: []string{old, fresh}})
+	old, fresh, cl := newFreshPair(t)
 	client(t, cl.top).resolve("/") // the root's lookup finds the fresh brick
 
 	// A poller notes when "status" first shows the copy over.
