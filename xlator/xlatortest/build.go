@@ -29,14 +29,14 @@ func testLog() *slog.Logger {
 // Build builds specs through xlator.Build (so every option is validated),
 // starts the graph, waits for its top to report child-up, and stops the
 // graph when the test ends. The top is the last volume.
-func Build(t *testing.T, specs []xlator.VolumeSpec) *xlator.Graph {
+func Build(t testing.TB, specs []xlator.VolumeSpec) *xlator.Graph {
 	t.Helper()
 	return BuildWith(t, specs, xlator.BuildOptions{})
 }
 
 // BuildWith is Build with build options (a logger of the test's own, a
 // top other than the last volume).
-func BuildWith(t *testing.T, specs []xlator.VolumeSpec, bo xlator.BuildOptions) *xlator.Graph {
+func BuildWith(t testing.TB, specs []xlator.VolumeSpec, bo xlator.BuildOptions) *xlator.Graph {
 	t.Helper()
 	if bo.Log == nil {
 		bo.Log = testLog()

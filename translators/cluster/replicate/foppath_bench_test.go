@@ -37,15 +37,7 @@ func benchGraph(b *testing.B, rep bool) xlator.Translator {
 	if rep {
 		specs = append(specs, xlator.VolumeSpec{Name: "rep", Type: "cluster/replicate", Subvolumes: kids})
 	}
-	g, err := xlator.Build(specs, xlator.BuildOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := g.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { g.Stop() })
-	return g.Top()
+	return xlatortest.Build(b, specs).Top()
 }
 
 func BenchmarkFopPath(b *testing.B) {
