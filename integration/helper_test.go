@@ -23,6 +23,8 @@ const helperErrnoExit = 3
 //
 //	create PATH DATA  create PATH exclusively (mode 0644) and write DATA
 //	write PATH DATA   truncate the existing PATH and write DATA
+//	append PATH DATA  append DATA to the existing PATH (no truncation)
+//	truncate PATH     truncate(2) PATH to 0 bytes
 //	read PATH         print the contents of PATH
 //	mkdir PATH        create the directory PATH (mode 0755)
 func runHelper(args []string) int {
@@ -41,6 +43,10 @@ func runHelper(args []string) int {
 		err = writeFileFlags(path, data, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	case "write":
 		err = writeFileFlags(path, data, os.O_WRONLY|os.O_TRUNC)
+	case "append":
+		err = writeFileFlags(path, data, os.O_WRONLY|os.O_APPEND)
+	case "truncate":
+		err = os.Truncate(path, 0)
 	case "read":
 		var b []byte
 		b, err = os.ReadFile(path)

@@ -82,6 +82,18 @@ type BackingFiler interface {
 	BackingFile(fd *FD) (int, bool)
 }
 
+// ReadOnlyBackingFiler is a BackingFiler whose BackingFile answers
+// false for every FD opened for writing (cluster/replicate, which must
+// apply each write to every copy): every write through it reaches the
+// graph. The FUSE bridge then lets the graph clear set-id bits on writes
+// and truncates (FUSE_HANDLE_KILLPRIV_V2), which spares a GETXATTR of
+// security.capability before each write(2).
+type ReadOnlyBackingFiler interface {
+	BackingFiler
+	// BacksReadsOnly marks the promise; it does nothing.
+	BacksReadsOnly()
+}
+
 // DownReasoner is implemented by translators that can say why they are not
 // serving (protocol/client: the server's address and the connection
 // error). Graph.WaitUp names these reasons when the top does not come up.

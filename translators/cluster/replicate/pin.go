@@ -111,6 +111,11 @@ func (r *Replicate) untrack(fd *xlator.FD, s *fdState) {
 	}
 }
 
+// BacksReadsOnly marks that BackingFile never offers a backing file for
+// an fd open for writing (xlator.ReadOnlyBackingFiler): every write
+// comes here, to reach every copy.
+func (r *Replicate) BacksReadsOnly() {}
+
 // BackingFile answers the FUSE bridge, which asks for every handle it
 // opens (xlator.BackingFiler): the descriptor of the pinned child's copy
 // when the kernel may serve fd's reads from it. That is a read-only open

@@ -32,7 +32,11 @@ type bridge struct {
 	// none or passthrough is off; server registers its descriptors with
 	// the kernel (set by Mount before serving).
 	backer xlator.BackingFiler
-	server *gofuse.Server
+	// killPriv is set when the mount negotiated FUSE_HANDLE_KILLPRIV_V2
+	// (killpriv.go): writes and truncates clear set-id bits here, so
+	// no handle open for writing may be passed through.
+	killPriv bool
+	server   *gofuse.Server
 	// noBacking is set once the kernel refused a backing descriptor
 	// (no privilege, no CAP_PASSTHROUGH, a brick on a stacked file
 	// system): from then on files open without passthrough.

@@ -119,6 +119,13 @@ func (b *bridge) SetAttr(cancel <-chan struct{}, in *gofuse.SetAttrIn, out *gofu
 			return o.status(err)
 		}
 		have = true
+		if in.Valid&gofuse.FATTR_KILL_SUIDGID != 0 {
+			// A truncate by a caller without CAP_FSETID (see killpriv.go).
+			if err := b.killSuidgid(o, fd, &o.loc, 0); err != nil {
+				return o.status(err)
+			}
+			have = false // the mode changed: answer the attributes after
+		}
 	}
 	if attr, ok := setAttrOf(in); ok {
 		if fd != nil {
@@ -132,8 +139,8 @@ func (b *bridge) SetAttr(cancel <-chan struct{}, in *gofuse.SetAttrIn, out *gofu
 		have = true
 	}
 	if !have {
-		// Nothing Loom changes (ctime only, or kill-suid alone):
-		// answer with the current attributes.
+		// Nothing Loom changes (ctime only), or set-id bits cleared
+		// after a truncate: answer with the current attributes.
 		if fd != nil {
 			st, err = b.top.Fstat(&o.ctx, &o.call, fd)
 		} else {

@@ -21,6 +21,12 @@ func (b *bridge) Open(cancel <-chan struct{}, in *gofuse.OpenIn, out *gofuse.Ope
 	if err := b.top.Open(&o.ctx, &o.call, fd); err != nil {
 		return o.status(err)
 	}
+	if openKillsSuidgid(in.Flags, in.Mode) {
+		if err := b.killSuidgid(o, fd, nil, 0); err != nil {
+			_ = b.top.Release(&o.ctx, &o.call, fd)
+			return o.status(err)
+		}
+	}
 	out.OpenFlags = 0
 	hd := &handle{fd: fd, node: n}
 	b.ioMode(n, fd, hd, out)
@@ -66,6 +72,18 @@ func (b *bridge) Create(cancel <-chan struct{}, in *gofuse.CreateIn, name string
 	st, err := b.top.Create(&o.ctx, &o.call, fd, in.Mode, in.Umask)
 	if err != nil {
 		return o.status(err)
+	}
+	if openKillsSuidgid(in.Flags, in.OpenFlags) {
+		// An existing file opened with O_TRUNC loses its set-id bits;
+		// a new one keeps those the caller asked for.
+		if err := b.killSuidgid(o, fd, nil, in.Mode); err != nil {
+			_ = b.top.Release(&o.ctx, &o.call, fd)
+			return o.status(err)
+		}
+		if st, err = b.top.Fstat(&o.ctx, &o.call, fd); err != nil {
+			_ = b.top.Release(&o.ctx, &o.call, fd)
+			return o.status(err)
+		}
 	}
 	if st.GFID.IsZero() {
 		st.GFID = o.loc.GFID
@@ -148,6 +166,11 @@ func (b *bridge) Write(cancel <-chan struct{}, in *gofuse.WriteIn, data []byte) 
 	}
 	o := b.newOp(cancel, &in.InHeader, owner)
 	defer o.done()
+	if writeKillsSuidgid(in) {
+		if err := b.killSuidgid(o, hd.fd, nil, 0); err != nil {
+			return 0, o.status(err)
+		}
+	}
 	n, err := b.top.Write(&o.ctx, &o.call, hd.fd, data, int64(in.Offset))
 	if err != nil {
 		return uint32(n), o.status(err)

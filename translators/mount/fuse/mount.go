@@ -52,6 +52,15 @@ func Mount(top xlator.Translator, mountpoint string, o Options) (*Session, error
 	}
 	b := newBridge(newLiveTop(top), o) // liveTop: SwitchTop can replace the graph (switch.go)
 	mo := mountOptions(o, os.Geteuid() == 0)
+	if _, readOnly := top.(xlator.ReadOnlyBackingFiler); b.backer == nil || readOnly {
+		// No handle open for writing is passed through, so every
+		// write and truncate reaches the bridge, which clears the
+		// set-id bits (killpriv.go); the kernel then stops asking for
+		// security.capability before every write(2) (for replicate:
+		// one GETXATTR round trip per write).
+		b.killPriv = true
+		mo.ExtraCapabilities |= gofuse.CAP_HANDLE_KILLPRIV_V2
+	}
 	if b.backer == nil {
 		// Nothing to pass through: do not ask the kernel for it, which
 		// would also forbid stacking another file system on the mount.

@@ -1,6 +1,8 @@
 package fuse
 
 import (
+	"syscall"
+
 	gofuse "github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/loom-fs/loom/xlator"
@@ -51,6 +53,7 @@ func (b *bridge) ioMode(n *inode, fd *xlator.FD, hd *handle, out *gofuse.OpenOut
 	defer n.backingMu.Unlock()
 	if n.backing != 0 {
 		_, ok := b.backer.BackingFile(fd)
+		ok = ok && !b.mustSeeWrites(fd)
 		n.backingRefs++
 		hd.backing = true
 		out.BackingID = n.backing
@@ -68,7 +71,7 @@ func (b *bridge) ioMode(n *inode, fd *xlator.FD, hd *handle, out *gofuse.OpenOut
 		return
 	}
 	ufd, ok := b.backer.BackingFile(fd)
-	if ok {
+	if ok && !b.mustSeeWrites(fd) {
 		id, errno := b.server.RegisterBackingFd(&gofuse.BackingMap{Fd: int32(ufd)})
 		if errno == 0 && id != 0 {
 			n.backing, n.backingRefs = id, 1
@@ -107,4 +110,14 @@ func (b *bridge) dropIOMode(hd *handle) {
 		b.log.Warn("unregistering a FUSE passthrough backing file failed", "id", n.backing, "err", errno)
 	}
 	n.backing, n.backingRefs = 0, 0
+}
+
+// mustSeeWrites reports whether fd's writes must come to the bridge
+// whatever the graph offers: with FUSE_HANDLE_KILLPRIV_V2 negotiated
+// (for a graph that backs read-only handles only) the bridge clears
+// set-id bits on writes, which a passthrough write would skip. A graph
+// switched in later (switch.go) that would pass writers through is
+// refused for them.
+func (b *bridge) mustSeeWrites(fd *xlator.FD) bool {
+	return b.killPriv && fd.Flags&syscall.O_ACCMODE != syscall.O_RDONLY
 }
