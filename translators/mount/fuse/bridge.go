@@ -36,7 +36,11 @@ type bridge struct {
 	// (killpriv.go): writes and truncates clear set-id bits here, so
 	// no handle open for writing may be passed through.
 	killPriv bool
-	server   *gofuse.Server
+	// directWrites gives handles open for writing FOPEN_DIRECT_IO
+	// (directWriter): set for a top that passes through read-only
+	// handles only, with FUSE_DIRECT_IO_ALLOW_MMAP negotiated.
+	directWrites bool
+	server       *gofuse.Server
 	// noBacking is set once the kernel refused a backing descriptor
 	// (no privilege, no CAP_PASSTHROUGH, a brick on a stacked file
 	// system): from then on files open without passthrough.

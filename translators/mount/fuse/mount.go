@@ -52,7 +52,8 @@ func Mount(top xlator.Translator, mountpoint string, o Options) (*Session, error
 	}
 	b := newBridge(newLiveTop(top), o) // liveTop: SwitchTop can replace the graph (switch.go)
 	mo := mountOptions(o, os.Geteuid() == 0)
-	if _, readOnly := top.(xlator.ReadOnlyBackingFiler); b.backer == nil || readOnly {
+	_, readOnly := top.(xlator.ReadOnlyBackingFiler)
+	if b.backer == nil || readOnly {
 		// No handle open for writing is passed through, so every
 		// write and truncate reaches the bridge, which clears the
 		// set-id bits (killpriv.go); the kernel then stops asking for
@@ -60,6 +61,12 @@ func Mount(top xlator.Translator, mountpoint string, o Options) (*Session, error
 		// one GETXATTR round trip per write).
 		b.killPriv = true
 		mo.ExtraCapabilities |= gofuse.CAP_HANDLE_KILLPRIV_V2
+	}
+	if b.backer != nil && readOnly {
+		// Writers skip the page cache, which only writers would fill
+		// (passthrough.go, directWriter); they may still mmap.
+		b.directWrites = true
+		mo.ExtraCapabilities |= gofuse.CAP_DIRECT_IO_ALLOW_MMAP
 	}
 	if b.backer == nil {
 		// Nothing to pass through: do not ask the kernel for it, which

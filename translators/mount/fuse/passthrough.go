@@ -68,6 +68,7 @@ func (b *bridge) ioMode(n *inode, fd *xlator.FD, hd *handle, out *gofuse.OpenOut
 	if n.cachedOpens > 0 || b.noBacking.Load() {
 		n.cachedOpens++
 		hd.cached = true
+		b.directWriter(fd, hd, out)
 		return
 	}
 	ufd, ok := b.backer.BackingFile(fd)
@@ -86,6 +87,23 @@ func (b *bridge) ioMode(n *inode, fd *xlator.FD, hd *handle, out *gofuse.OpenOut
 	}
 	n.cachedOpens++
 	hd.cached = true
+	b.directWriter(fd, hd, out)
+}
+
+// directWriter gives fd FOPEN_DIRECT_IO when it is open for writing on
+// a graph that passes through read-only handles only (cluster/replicate):
+// the kernel then hands the writer's pages to the WRITE request as they
+// are, instead of first copying them into the inode's page cache, which
+// no reader uses there (read-only opens read the brick file). It still
+// drops the cached pages a direct write overlaps, so a cached reader
+// stays coherent, and with FUSE_DIRECT_IO_ALLOW_MMAP such a handle can
+// still be mapped (shared), through the page cache. A sequential write
+// through replicate(2) then costs the writer no copy of its own.
+func (b *bridge) directWriter(fd *xlator.FD, hd *handle, out *gofuse.OpenOut) {
+	if b.directWrites && fd.Flags&syscall.O_ACCMODE != syscall.O_RDONLY {
+		out.OpenFlags |= gofuse.FOPEN_DIRECT_IO
+		hd.cacheable = false
+	}
 }
 
 // dropIOMode ends what ioMode counted for hd; the last handle tied to a

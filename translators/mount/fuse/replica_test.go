@@ -457,3 +457,61 @@ func writeAndOpen(t *testing.T, path string, data []byte) *os.File {
 	}
 	return r
 }
+
+// TestReplicaDirectWriters checks the handles open for writing through
+// replicate, which skip the page cache (FOPEN_DIRECT_IO, directWriter):
+// a reader opened while a writer is open (so cached, not passed through)
+// sees every later write, a shared mapping of the writer's handle works
+// and reaches both bricks, and the writer reads its own writes.
+func TestReplicaDirectWriters(t *testing.T) {
+	m := startReplica(t)
+	guard(t, 90*time.Second, "direct writers", func() {
+		path := m.path("f")
+		w, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		data := bytes.Repeat([]byte("a"), 3*4096+100)
+		if _, err := w.WriteAt(data, 0); err != nil {
+			t.Fatal(err)
+		}
+		r, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if got := readAll(t, r); !bytes.Equal(got, data) {
+			t.Fatalf("the reader reads %d bytes, want the %d written", len(got), len(data))
+		}
+		// The reader's pages are cached now; a write must drop them.
+		copy(data[4000:], "OVERWRITTEN")
+		if _, err := w.WriteAt([]byte("OVERWRITTEN"), 4000); err != nil {
+			t.Fatal(err)
+		}
+		if got := readAll(t, r); !bytes.Equal(got, data) {
+			t.Errorf("the cached reader does not see a later write")
+		}
+		mem, err := unix.Mmap(int(w.Fd()), 0, 8192, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			t.Fatalf("shared mapping of a writer: %v", err)
+		}
+		copy(mem[100:], "MAPPED")
+		if err := unix.Msync(mem, unix.MS_SYNC); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Munmap(mem); err != nil {
+			t.Fatal(err)
+		}
+		copy(data[100:], "MAPPED")
+		if got := readAll(t, w); !bytes.Equal(got, data) {
+			t.Errorf("the writer does not read back the mapped and written data")
+		}
+		if got := readAll(t, r); !bytes.Equal(got, data) {
+			t.Errorf("the reader does not see the mapped write")
+		}
+		w.Close()
+		r.Close()
+		waitSameBricks(t, m, "f", data)
+	})
+}
