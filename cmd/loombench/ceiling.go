@@ -70,19 +70,19 @@ func measureCeiling(ctx context.Context, cfg *Config, res *Results, stderr io.Wr
 			continue
 		}
 		fmt.Fprintf(stderr, "loombench: TCP ceiling %-11s %10s %s\n", m.name, formatRate(rate), m.unit)
-		res.addCeiling(m.name, m.unit, rate)
+		res.Ceiling = addSample(res.Ceiling, m.name, m.unit, rate)
 	}
 }
 
-// addCeiling records one sample of a ceiling figure.
-func (r *Results) addCeiling(name, unit string, rate float64) {
-	for i := range r.Ceiling {
-		if r.Ceiling[i].Name == name {
-			r.Ceiling[i].Samples = append(r.Ceiling[i].Samples, rate)
-			return
+// addSample records one sample of the ceiling figure name in cs.
+func addSample(cs []CeilingResult, name, unit string, rate float64) []CeilingResult {
+	for i := range cs {
+		if cs[i].Name == name {
+			cs[i].Samples = append(cs[i].Samples, rate)
+			return cs
 		}
 	}
-	r.Ceiling = append(r.Ceiling, CeilingResult{Name: name, Unit: unit, Samples: []float64{rate}})
+	return append(cs, CeilingResult{Name: name, Unit: unit, Samples: []float64{rate}})
 }
 
 // loopbackPair returns both ends of a fresh TCP connection on 127.0.0.1

@@ -114,7 +114,27 @@ func writeComparisons(w io.Writer, r *Results) error {
 			fmt.Fprintf(w, "  %-12s %10s %s\n", c.Name, formatRate(c.Median), c.Unit)
 		}
 	}
+	if len(r.CopiesCeiling) > 0 {
+		fmt.Fprintf(w, "\ntmpfs copies ceiling, same run (no FUSE; the caller's data written once, and twice at once, median of %d):\n", len(r.CopiesCeiling[0].Samples))
+		for _, c := range r.CopiesCeiling {
+			fmt.Fprintf(w, "  %-14s %10s %s\n", c.Name, formatRate(c.Median), c.Unit)
+		}
+		if one, two := ceilingMedian(r.CopiesCeiling, "tmpfs-1-copy"), ceilingMedian(r.CopiesCeiling, "tmpfs-2-copies"); one > 0 && two > 0 {
+			fmt.Fprintf(w, "  2 copies / 1 copy: %.2fx (the most replicate(2) could reach against loopback on seq-write)\n", two/one)
+		}
+	}
 	return nil
+}
+
+// ceilingMedian is the median of the ceiling figure name in cs, 0 if
+// it was not measured.
+func ceilingMedian(cs []CeilingResult, name string) float64 {
+	for _, c := range cs {
+		if c.Name == name {
+			return c.Median
+		}
+	}
+	return 0
 }
 
 // hasFigures reports whether target has at least one sample.

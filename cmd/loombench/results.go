@@ -14,6 +14,9 @@ type Results struct {
 	// Ceiling is the loopback TCP measured in the same run when a
 	// network target runs (ceiling.go).
 	Ceiling []CeilingResult `json:"tcp_ceiling,omitempty"`
+	// CopiesCeiling is the tmpfs write of one and of two copies measured
+	// in the same run when a replica target runs (ceiling_copies.go).
+	CopiesCeiling []CeilingResult `json:"copies_ceiling,omitempty"`
 }
 
 // TargetResult describes one target and, if it failed, why.
@@ -65,6 +68,9 @@ func (r *Results) add(workload, target string, rate float64) {
 func (r *Results) finish() {
 	for i := range r.Ceiling {
 		r.Ceiling[i].Median = median(r.Ceiling[i].Samples)
+	}
+	for i := range r.CopiesCeiling {
+		r.CopiesCeiling[i].Median = median(r.CopiesCeiling[i].Samples)
 	}
 	for wi := range r.Workloads {
 		w := &r.Workloads[wi]

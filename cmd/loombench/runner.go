@@ -98,6 +98,9 @@ func run(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writ
 		if needsCeiling(cfg) {
 			measureCeiling(ctx, cfg, res, stderr)
 		}
+		if needsCopiesCeiling(cfg) {
+			measureCopiesCeiling(ctx, cfg, env, res, stderr)
+		}
 		for _, g := range cfg.Groups {
 			for _, t := range turnOrder(targets, r) {
 				if failed[t.Name()] != nil || !groupOn(g, t.Name()) {
