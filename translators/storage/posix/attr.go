@@ -104,7 +104,7 @@ func (p *Posix) Truncate(ctx context.Context, c *xlator.Call, loc *xlator.Loc, s
 		return xlator.Stat{}, fail("truncate", locPath(loc), err)
 	}
 	defer t.release()
-	ofd, err := unix.Openat(t.dir, t.name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	ofd, err := openat(t.dir, t.name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return xlator.Stat{}, fail("truncate", locPath(loc), err)
 	}

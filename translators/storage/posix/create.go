@@ -70,7 +70,7 @@ func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32,
 		unix.Unlinkat(t.dir, t.name, flags)
 	}
 	if ufd >= 0 {
-		err = unix.Fsetxattr(ufd, p.gfidKey, g[:], unix.XATTR_CREATE)
+		err = fsetxattr(ufd, p.gfidKey, g[:], unix.XATTR_CREATE)
 	} else {
 		err = p.setGFID(t.dir, t.name, g)
 	}
@@ -92,7 +92,7 @@ func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32,
 	if ufd >= 0 {
 		err = unix.Fstat(ufd, &us)
 	} else {
-		err = unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW)
+		err = fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW)
 	}
 	if err != nil {
 		return xlator.Stat{}, err

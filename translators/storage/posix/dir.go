@@ -26,14 +26,14 @@ func (p *Posix) Opendir(ctx context.Context, c *xlator.Call, fd *xlator.FD) erro
 		return fail("opendir", locPath(&fd.Loc), err)
 	}
 	root := t.dir == p.rootFd && t.name == "."
-	ufd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	ufd, err := openat(t.dir, t.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	t.release()
 	if err != nil {
 		return fail("opendir", locPath(&fd.Loc), err)
 	}
 	g := fd.Loc.GFID
 	if g.IsZero() {
-		unix.Fgetxattr(ufd, p.gfidKey, g[:])
+		fgetxattr(ufd, p.gfidKey, g[:])
 	}
 	fd.SetCtx(p, &handle{fd: ufd, gfid: g, dir: &dirStream{root: root, path: fd.Loc.Path}})
 	return nil

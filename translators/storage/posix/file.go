@@ -41,7 +41,7 @@ func openFlags(flags uint32) int {
 // read from the file when the caller did not know it.
 func (p *Posix) track(fd *xlator.FD, ufd int, g xlator.GFID) {
 	if g.IsZero() {
-		unix.Fgetxattr(ufd, p.gfidKey, g[:])
+		fgetxattr(ufd, p.gfidKey, g[:])
 	}
 	if !g.IsZero() {
 		p.opens.add(g)
@@ -71,7 +71,7 @@ func (p *Posix) Open(ctx context.Context, c *xlator.Call, fd *xlator.FD) error {
 	if err != nil {
 		return fail("open", locPath(&fd.Loc), err)
 	}
-	ufd, err := unix.Openat(t.dir, t.name, openFlags(fd.Flags), 0)
+	ufd, err := openat(t.dir, t.name, openFlags(fd.Flags), 0)
 	t.release()
 	if err != nil {
 		return fail("open", locPath(&fd.Loc), err)
@@ -92,7 +92,7 @@ func (p *Posix) openByHandle(loc *xlator.Loc, flags uint32) (int, bool) {
 	if loc.Path != "" || loc.Name != "" || g.IsZero() || g == xlator.RootGFID || p.janitor.mayBeOrphan(g) {
 		return -1, false
 	}
-	ufd, err := unix.Openat(p.metaFd, handleRel(g), openFlags(flags), 0)
+	ufd, err := openat(p.metaFd, handleRel(g), openFlags(flags), 0)
 	if err != nil {
 		return -1, false
 	}
@@ -116,7 +116,7 @@ func (p *Posix) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, mode 
 	perm := p.createMode(&t, mode&0o7777, umask)
 	mu := p.names.of(t.name)
 	mu.Lock()
-	ufd, err := unix.Openat(t.dir, t.name, openFlags(fd.Flags)|unix.O_CREAT|unix.O_EXCL, perm)
+	ufd, err := openat(t.dir, t.name, openFlags(fd.Flags)|unix.O_CREAT|unix.O_EXCL, perm)
 	if err != nil {
 		mu.Unlock()
 		if err == syscall.EEXIST && fd.Flags&unix.O_EXCL == 0 {
@@ -135,7 +135,7 @@ func (p *Posix) Create(ctx context.Context, c *xlator.Call, fd *xlator.FD, mode 
 
 // openExisting is Create without O_EXCL finding the file already there.
 func (p *Posix) openExisting(t *target, fd *xlator.FD) (xlator.Stat, error) {
-	ufd, err := unix.Openat(t.dir, t.name, openFlags(fd.Flags), 0)
+	ufd, err := openat(t.dir, t.name, openFlags(fd.Flags), 0)
 	if err != nil {
 		return xlator.Stat{}, fail("create", locPath(&fd.Loc), err)
 	}
@@ -260,7 +260,7 @@ func (p *Posix) dropOrphanHandle(g xlator.GFID) {
 	}
 	var hs unix.Stat_t
 	rel := handleRel(g)
-	if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return
 	}
 	if hs.Nlink == 1 && hs.Mode&unix.S_IFMT != unix.S_IFDIR {
@@ -286,7 +286,7 @@ func (p *Posix) fstat(h *handle, path string) (xlator.Stat, error) {
 	}
 	g := h.gfid
 	if g.IsZero() {
-		unix.Fgetxattr(h.fd, p.gfidKey, g[:])
+		fgetxattr(h.fd, p.gfidKey, g[:])
 	}
 	return toStat(&us, g), nil
 }

@@ -71,7 +71,7 @@ func toStat(us *unix.Stat_t, g xlator.GFID) xlator.Stat {
 // whose only link is its name has lost its handle, which is made again.
 func (p *Posix) statAt(t *target, want xlator.GFID) (st xlator.Stat, assigned bool, err error) {
 	var us unix.Stat_t
-	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return xlator.Stat{}, false, err
 	}
 	g, err := p.getGFID(t.dir, t.name)
@@ -86,7 +86,7 @@ func (p *Posix) statAt(t *target, want xlator.GFID) (st xlator.Stat, assigned bo
 		// A create (or another lookup) gave it its GFID meanwhile, and
 		// may not have made its handle yet: stat it again, and repair
 		// the handle below if it is still missing.
-		err = unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW)
+		err = fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW)
 	}
 	switch {
 	case err != nil:
@@ -143,7 +143,7 @@ func (p *Posix) assignGFID(t *target, us *unix.Stat_t, want xlator.GFID) (xlator
 		removexattrAt(t.dir, t.name, p.gfidKey)
 		return xlator.GFID{}, false, err
 	}
-	if err := unix.Fstatat(t.dir, t.name, us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(t.dir, t.name, us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return xlator.GFID{}, false, err
 	}
 	return g, true, nil
@@ -184,7 +184,7 @@ func (p *Posix) repairHandle(t *target, us *unix.Stat_t, g xlator.GFID) (xlator.
 	if err != nil {
 		return g, err
 	}
-	if err := unix.Fstatat(t.dir, t.name, us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(t.dir, t.name, us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return g, err
 	}
 	return g, nil

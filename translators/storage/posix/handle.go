@@ -141,13 +141,13 @@ func (p *Posix) linkHandle(dirfd int, name string, g xlator.GFID) error {
 	if err := p.ensureBucket(g); err != nil {
 		return err
 	}
-	err := unix.Linkat(dirfd, name, p.metaFd, handleRel(g), 0)
+	err := linkat(dirfd, name, p.metaFd, handleRel(g), 0)
 	if err == syscall.ENOENT {
 		// The bucket was removed behind the brick's back.
 		if berr := p.mkBucket(g); berr != nil {
 			return berr
 		}
-		err = unix.Linkat(dirfd, name, p.metaFd, handleRel(g), 0)
+		err = linkat(dirfd, name, p.metaFd, handleRel(g), 0)
 	}
 	return err
 }
@@ -164,7 +164,7 @@ func (p *Posix) claimHandle(dirfd int, name string, g xlator.GFID, us *unix.Stat
 	}
 	rel := handleRel(g)
 	var hs unix.Stat_t
-	if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return err
 	}
 	if hs.Ino == us.Ino && hs.Dev == us.Dev {
@@ -204,7 +204,7 @@ func (p *Posix) symlinkHandle(g xlator.GFID, target string) error {
 		return err
 	}
 	var cur [4096]byte
-	if n, rerr := unix.Readlinkat(p.metaFd, rel, cur[:]); rerr == nil && string(cur[:n]) == target {
+	if n, rerr := readlinkat(p.metaFd, rel, cur[:]); rerr == nil && string(cur[:n]) == target {
 		return nil
 	}
 	tmp := rel + ".new-" + xlator.NewGFID().String()[:8]
@@ -232,7 +232,7 @@ func (p *Posix) setDirHandle(g, parent xlator.GFID, name string) error {
 // readDirHandle reads a directory handle: the parent GFID and name.
 func (p *Posix) readDirHandle(g xlator.GFID) (xlator.GFID, string, error) {
 	var buf [4096]byte
-	n, err := unix.Readlinkat(p.metaFd, handleRel(g), buf[:])
+	n, err := readlinkat(p.metaFd, handleRel(g), buf[:])
 	if err != nil {
 		if err == syscall.EINVAL { // not a symlink: a non-directory's handle
 			return xlator.GFID{}, "", syscall.ENOTDIR

@@ -230,7 +230,7 @@ func (p *Posix) dropOrphanLocked(o orphan) {
 	}
 	rel := handleRel(o.g)
 	var hs unix.Stat_t
-	if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return
 	}
 	if hs.Ino != o.ino || hs.Dev != o.dev {
@@ -303,7 +303,7 @@ func (p *Posix) dropIfOrphan(g xlator.GFID) bool {
 	}
 	rel := handleRel(g)
 	var hs unix.Stat_t
-	if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil || !p.isOrphanHandle(g, &hs) {
+	if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil || !p.isOrphanHandle(g, &hs) {
 		return false
 	}
 	if err := unix.Unlinkat(p.metaFd, rel, 0); err != nil && err != syscall.ENOENT {
@@ -316,7 +316,7 @@ func (p *Posix) dropIfOrphan(g xlator.GFID) bool {
 // readNames lists the directory rel below dirfd (without . and ..);
 // errors give an empty list.
 func (p *Posix) readNames(dirfd int, rel string) []string {
-	fd, err := unix.Openat(dirfd, rel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := openat(dirfd, rel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
 	}
@@ -352,10 +352,10 @@ func isHex(s string) bool {
 func (p *Posix) markOpen() (unclean bool, err error) {
 	rel := metaDir + "/" + dirtyMarker
 	for try := 0; ; try++ {
-		fd, err := unix.Openat(p.rootFd, rel, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		fd, err := openat(p.rootFd, rel, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 		existed := err == syscall.EEXIST
 		if existed {
-			fd, err = unix.Openat(p.rootFd, rel, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			fd, err = openat(p.rootFd, rel, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		}
 		if err == syscall.ENOENT && try < 8 {
 			continue // removed by a brick closing just now
@@ -371,7 +371,7 @@ func (p *Posix) markOpen() (unclean bool, err error) {
 		// A brick closing may have removed the marker between our open
 		// and our lock: then hold the new one instead.
 		var a, b unix.Stat_t
-		if unix.Fstat(fd, &a) == nil && unix.Fstatat(p.rootFd, rel, &b, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+		if unix.Fstat(fd, &a) == nil && fstatat(p.rootFd, rel, &b, unix.AT_SYMLINK_NOFOLLOW) == nil &&
 			a.Ino == b.Ino && a.Dev == b.Dev || try >= 8 {
 			p.markFd = fd
 			return unclean, nil

@@ -145,7 +145,7 @@ func (p *Posix) Readlink(ctx context.Context, c *xlator.Call, loc *xlator.Loc) (
 	}
 	defer t.release()
 	var buf [4096]byte
-	n, err := unix.Readlinkat(t.dir, t.name, buf[:])
+	n, err := readlinkat(t.dir, t.name, buf[:])
 	if err != nil {
 		return "", fail("readlink", locPath(loc), err)
 	}
@@ -180,7 +180,7 @@ func (p *Posix) Access(ctx context.Context, c *xlator.Call, loc *xlator.Loc, mas
 	}
 	defer t.release()
 	var us unix.Stat_t
-	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fail("access", locPath(loc), err)
 	}
 	if !permitted(c, &us, mask&7) {

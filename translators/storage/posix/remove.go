@@ -52,7 +52,7 @@ func (p *Posix) Unlink(ctx context.Context, c *xlator.Call, loc *xlator.Loc) err
 	mu.Lock()
 	defer mu.Unlock()
 	var us unix.Stat_t
-	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fail("unlink", locPath(loc), err)
 	}
 	if err := unix.Unlinkat(t.dir, t.name, 0); err != nil {
@@ -69,7 +69,7 @@ func (p *Posix) unlinkKnown(t *target, loc *xlator.Loc) error {
 	mu.Lock()
 	defer mu.Unlock()
 	var us unix.Stat_t
-	if err := unix.Fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(t.dir, t.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fail("unlink", locPath(loc), err)
 	}
 	if err := unix.Unlinkat(t.dir, t.name, 0); err != nil {

@@ -40,7 +40,7 @@ func (p *Posix) entryInfo(t *target) (entryInfo, error) {
 	} else if err != syscall.ENODATA && err != syscall.ENOENT {
 		return e, err
 	}
-	if err := unix.Fstatat(t.dir, t.name, &e.us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(t.dir, t.name, &e.us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		if err == syscall.ENOENT {
 			return e, nil
 		}
@@ -156,12 +156,12 @@ func (p *Posix) Link(ctx context.Context, c *xlator.Call, oldLoc, newLoc *xlator
 	mu := p.locks.of(st.GFID)
 	mu.Lock()
 	defer mu.Unlock()
-	if err := unix.Linkat(ot.dir, ot.name, nt.dir, nt.name, 0); err != nil {
+	if err := linkat(ot.dir, ot.name, nt.dir, nt.name, 0); err != nil {
 		return xlator.Stat{}, fail("link", locPath(oldLoc)+" -> "+locPath(newLoc), err)
 	}
 	p.opens.relinked(st.GFID)
 	var us unix.Stat_t
-	if err := unix.Fstatat(nt.dir, nt.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := fstatat(nt.dir, nt.name, &us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return xlator.Stat{}, fail("link", locPath(newLoc), err)
 	}
 	return toStat(&us, st.GFID), nil

@@ -206,7 +206,7 @@ func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 	var hs unix.Stat_t
 	byHandle := false
 	if !p.dirs.has(g) {
-		if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return target{}, err
 		}
 		byHandle = hs.Mode&unix.S_IFMT != unix.S_IFLNK
@@ -226,7 +226,7 @@ func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 			if hs.Ino == 0 {
 				// Not stat'ed above (cached as a directory, yet
 				// the handle is not one).
-				if err := unix.Fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 					return target{}, err
 				}
 			}
@@ -276,7 +276,7 @@ func (p *Posix) dirByGFID(g xlator.GFID, depth int) (target, error) {
 	if t.byHandle {
 		return target{}, syscall.ENOTDIR
 	}
-	fd, err := unix.Openat(t.dir, t.name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := openat(t.dir, t.name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return target{}, err
 	}

@@ -145,11 +145,12 @@ func listxattrAt(dirfd int, name string, buf []byte) (int, error) {
 // removexattrAt removes attr of name in dirfd.
 func removexattrAt(dirfd int, name, attr string) error {
 	if !noXattrat.Load() {
-		p, err := unix.BytePtrFromString(name)
+		var nb, ab cString
+		p, err := nb.ptr(name)
 		if err != nil {
 			return err
 		}
-		a, err := unix.BytePtrFromString(attr)
+		a, err := ab.ptr(attr)
 		if err != nil {
 			return err
 		}
@@ -196,4 +197,117 @@ func fchmodatNoFollow(dirfd int, name string, mode uint32) error {
 		return syscall.EOPNOTSUPP
 	}
 	return unix.Chmod(procFdPath(fd), mode)
+}
+
+// The wrappers below are x/sys's calls of the same names with the path
+// and attribute names copied into a cString on the caller's stack:
+// x/sys allocates a NUL-terminated copy of each on every call, and a
+// heal or lookup makes several of these calls per file.
+
+// fstatat is unix.Fstatat without the allocation of name.
+func fstatat(dirfd int, name string, st *unix.Stat_t, flags int) error {
+	var nb cString
+	p, err := nb.ptr(name)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall6(unix.SYS_NEWFSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+		uintptr(unsafe.Pointer(st)), uintptr(flags), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// openat is unix.Openat without the allocation of name.
+func openat(dirfd int, name string, flags int, mode uint32) (int, error) {
+	var nb cString
+	p, err := nb.ptr(name)
+	if err != nil {
+		return -1, err
+	}
+	r, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+		uintptr(flags), uintptr(mode), 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// linkat is unix.Linkat without the allocation of the names.
+func linkat(olddirfd int, oldname string, newdirfd int, newname string, flags int) error {
+	var ob, nb cString
+	o, err := ob.ptr(oldname)
+	if err != nil {
+		return err
+	}
+	n, err := nb.ptr(newname)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall6(unix.SYS_LINKAT, uintptr(olddirfd), uintptr(unsafe.Pointer(o)),
+		uintptr(newdirfd), uintptr(unsafe.Pointer(n)), uintptr(flags), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// readlinkat is unix.Readlinkat without the allocation of name.
+func readlinkat(dirfd int, name string, buf []byte) (int, error) {
+	var nb cString
+	p, err := nb.ptr(name)
+	if err != nil {
+		return 0, err
+	}
+	r, _, e := unix.Syscall6(unix.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+		uintptr(bufPtr(buf)), uintptr(len(buf)), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+// fgetxattr is unix.Fgetxattr without the allocation of attr.
+func fgetxattr(fd int, attr string, buf []byte) (int, error) {
+	var ab cString
+	a, err := ab.ptr(attr)
+	if err != nil {
+		return 0, err
+	}
+	r, _, e := unix.Syscall6(unix.SYS_FGETXATTR, uintptr(fd), uintptr(unsafe.Pointer(a)),
+		uintptr(bufPtr(buf)), uintptr(len(buf)), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+// fsetxattr is unix.Fsetxattr without the allocation of attr.
+func fsetxattr(fd int, attr string, value []byte, flags int) error {
+	var ab cString
+	a, err := ab.ptr(attr)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall6(unix.SYS_FSETXATTR, uintptr(fd), uintptr(unsafe.Pointer(a)),
+		uintptr(bufPtr(value)), uintptr(len(value)), uintptr(flags), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// fremovexattr is unix.Fremovexattr without the allocation of attr.
+func fremovexattr(fd int, attr string) error {
+	var ab cString
+	a, err := ab.ptr(attr)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall(unix.SYS_FREMOVEXATTR, uintptr(fd), uintptr(unsafe.Pointer(a)), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }

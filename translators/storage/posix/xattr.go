@@ -190,7 +190,7 @@ func (p *Posix) Fsetxattr(ctx context.Context, c *xlator.Call, fd *xlator.FD, na
 	if err != nil {
 		return err
 	}
-	err = unix.Fsetxattr(h.fd, attr, value, flags)
+	err = fsetxattr(h.fd, attr, value, flags)
 	p.aclChanged(attr)
 	return failAttr("fsetxattr", name, fd.Loc.Path, err)
 }
@@ -205,7 +205,7 @@ func (p *Posix) Fgetxattr(ctx context.Context, c *xlator.Call, fd *xlator.FD, na
 	if err != nil {
 		return nil, err
 	}
-	v, err := readValue(func(b []byte) (int, error) { return unix.Fgetxattr(h.fd, attr, b) })
+	v, err := readValue(func(b []byte) (int, error) { return fgetxattr(h.fd, attr, b) })
 	return v, failAttr("fgetxattr", name, fd.Loc.Path, err)
 }
 
@@ -232,7 +232,7 @@ func (p *Posix) Fremovexattr(ctx context.Context, c *xlator.Call, fd *xlator.FD,
 	if err != nil {
 		return err
 	}
-	err = unix.Fremovexattr(h.fd, attr)
+	err = fremovexattr(h.fd, attr)
 	p.aclChanged(attr)
 	return failAttr("fremovexattr", name, fd.Loc.Path, err)
 }

@@ -7,7 +7,6 @@ import (
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
-	"golang.org/x/sys/unix"
 )
 
 // addArrays adds given to stored element-wise as big-endian integers of
@@ -129,13 +128,13 @@ func (p *Posix) Fxattrop(ctx context.Context, c *xlator.Call, fd *xlator.FD, op 
 	}
 	g := h.gfid
 	if g.IsZero() {
-		if _, err := unix.Fgetxattr(h.fd, p.gfidKey, g[:]); err != nil {
+		if _, err := fgetxattr(h.fd, p.gfidKey, g[:]); err != nil {
 			return nil, fail("fxattrop", fd.Loc.Path, err)
 		}
 	}
 	out, err := p.xattrop(g, op, xattrs,
-		func(attr string, b []byte) (int, error) { return unix.Fgetxattr(h.fd, attr, b) },
-		func(attr string, v []byte) error { return unix.Fsetxattr(h.fd, attr, v, 0) },
-		func(attr string) error { return unix.Fremovexattr(h.fd, attr) })
+		func(attr string, b []byte) (int, error) { return fgetxattr(h.fd, attr, b) },
+		func(attr string, v []byte) error { return fsetxattr(h.fd, attr, v, 0) },
+		func(attr string) error { return fremovexattr(h.fd, attr) })
 	return out, fail("fxattrop", fd.Loc.Path, err)
 }
