@@ -88,7 +88,8 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		return false, err
 	}
 	defer mheld.release()
-	states := r.lookupEach(ctx, nameless(g))
+	loc := nameless(g) // shared by every fop below: none changes it
+	states := r.lookupEach(ctx, loc)
 	if !freshPlanOK(states, typ, src, sinks) {
 		return false, nil
 	}
@@ -123,10 +124,10 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			if i == src {
 				flags = syscall.O_RDONLY | syscall.O_NOATIME
 			}
-			fds[i] = xlator.NewFD(nameless(g), flags, false)
+			fds[i] = xlator.NewFD(loc, flags, false)
 			err := r.kids[i].Open(ctx, c, fds[i])
 			if err != nil && i == src && errors.Is(err, syscall.EPERM) {
-				fds[i] = xlator.NewFD(nameless(g), syscall.O_RDONLY, false)
+				fds[i] = xlator.NewFD(loc, syscall.O_RDONLY, false)
 				err = r.kids[i].Open(ctx, c, fds[i])
 			} else if err == nil && i == src {
 				noatime = true
@@ -150,7 +151,7 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			}
 		}
 	}
-	want, err := r.xattrsVia(ctx, src, nameless(g), fds[src])
+	want, err := r.xattrsVia(ctx, src, loc, fds[src])
 	if err != nil {
 		return false, err
 	}
@@ -158,7 +159,7 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		if !sinks[i] {
 			continue
 		}
-		xchanged, err := r.syncXattrsVia(ctx, i, nameless(g), fds[i], want)
+		xchanged, err := r.syncXattrsVia(ctx, i, loc, fds[i], want)
 		if err != nil {
 			return false, err
 		}
@@ -166,7 +167,7 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		if fds[i] != nil {
 			_, err = r.kids[i].Fsetattr(ctx, c, fds[i], attr)
 		} else {
-			_, err = r.kids[i].Setattr(ctx, c, nameless(g), attr)
+			_, err = r.kids[i].Setattr(ctx, c, loc, attr)
 		}
 		if err != nil {
 			return false, err
@@ -203,7 +204,7 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		if fds[i] != nil {
 			_, err = r.kids[i].Fxattrop(ctx, c, fds[i], xlator.AddArray32, r.withoutSelf(r.withAllKeys(x), i))
 		} else {
-			_, err = r.kids[i].Xattrop(ctx, c, nameless(g), xlator.AddArray32, r.withoutSelf(r.withAllKeys(x), i))
+			_, err = r.kids[i].Xattrop(ctx, c, loc, xlator.AddArray32, r.withoutSelf(r.withAllKeys(x), i))
 		}
 		if err != nil {
 			r.Log().Warn("clearing the changelog after a heal failed", "gfid", g, "child", r.kids[i].Name(), "err", err)

@@ -74,6 +74,11 @@ func (r *Replicate) acquire(ctx context.Context, reqs []lockReq, parts []bool) (
 	c := &xlator.Call{LockOwner: h.owner}
 	for k := range reqs {
 		q := &reqs[k]
+		if q.fd == nil && q.loc == nil {
+			// One nameless Loc for every child's lock and unlock of
+			// this request, instead of one per call (childLock).
+			q.loc = &xlator.Loc{GFID: q.gfid}
+		}
 		if err := r.local.lock(ctx, q.key(), q.span()); err != nil {
 			h.release()
 			return nil, syscall.EINTR
