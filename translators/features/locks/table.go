@@ -261,6 +261,12 @@ func (t *table) dequeue(w *waiter) {
 // owner waits (its first lock lifts the fairness hold on its other
 // requests).
 func (t *table) wake(changed ...*space) {
+	if len(changed) == 1 && len(changed[0].waiting) == 0 {
+		// The common case (an unlock nobody waits for): nothing to
+		// grant, and no copy of changed to make.
+		t.tidy(changed[0])
+		return
+	}
 	work := append([]*space(nil), changed...)
 	for len(work) > 0 {
 		sp := work[len(work)-1]
