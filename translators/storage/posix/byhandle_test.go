@@ -164,3 +164,33 @@ func TestCString(t *testing.T) {
 		t.Errorf("a name with a NUL: %v; want EINVAL", err)
 	}
 }
+
+// A lookup that adopts an existing entry (gives it a GFID and a handle)
+// answers the link count a later lookup answers, without stat'ing the
+// entry again: one name, two names made outside the brick, a directory,
+// and a file whose handle already exists (its GFID xattr was removed
+// outside the brick), which must not be counted twice.
+func TestAdoptedLinkCount(t *testing.T) {
+	p, dir := newBrick(t)
+	ok(t, os.WriteFile(dir+"/one", []byte("x"), 0o644))
+	ok(t, os.WriteFile(dir+"/two", []byte("y"), 0o644))
+	ok(t, os.Link(dir+"/two", dir+"/two-b"))
+	ok(t, os.Mkdir(dir+"/d", 0o755))
+	st := createFile(t, p, "/kept", []byte("z"))
+	ok(t, syscall.Removexattr(dir+"/kept", p.gfidKey))
+	cases := map[string]uint32{"/one": 1, "/two": 2, "/d": 2, "/kept": 1}
+	for path, want := range cases {
+		g := xlator.GFID{}
+		if path == "/kept" {
+			g = st.GFID // the sink's lookup of a heal names the GFID it wants
+		}
+		first, _, err := p.Lookup(bg, root, &xlator.Loc{Path: path, GFID: g}, nil)
+		ok(t, err)
+		again, _, err := p.Lookup(bg, root, loc(path), nil)
+		ok(t, err)
+		if first.Nlink != want || again.Nlink != want || first.GFID != again.GFID || first.GFID.IsZero() {
+			t.Errorf("%s: adopting lookup nlink %d gfid %v, later lookup nlink %d gfid %v; want nlink %d",
+				path, first.Nlink, first.GFID, again.Nlink, again.GFID, want)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func (p *Posix) finishNew(t *target, c *xlator.Call, g xlator.GFID, mode uint32,
 	if err != nil {
 		return xlator.Stat{}, err
 	}
-	if err := p.makeHandle(t, &us, g); err != nil {
+	if _, err := p.makeHandle(t, &us, g); err != nil {
 		return xlator.Stat{}, err
 	}
 	if !dir {

@@ -112,7 +112,7 @@ func (p *Posix) statResolved(t *target, want xlator.GFID) (xlator.Stat, bool, er
 }
 
 // assignGFID gives the entry t (stat us) a GFID and a handle, and
-// refreshes us. If another caller assigned one meanwhile, that one is
+// counts the handle's link in us. If another caller assigned one meanwhile, that one is
 // returned with assigned false.
 func (p *Posix) assignGFID(t *target, us *unix.Stat_t, want xlator.GFID) (xlator.GFID, bool, error) {
 	g := want
@@ -139,27 +139,33 @@ func (p *Posix) assignGFID(t *target, us *unix.Stat_t, want xlator.GFID) (xlator
 	if err != nil || !ours {
 		return got, false, err
 	}
-	if err := p.makeHandle(t, us, g); err != nil {
+	linked, err := p.makeHandle(t, us, g)
+	if err != nil {
 		removexattrAt(t.dir, t.name, p.gfidKey)
 		return xlator.GFID{}, false, err
 	}
-	if err := fstatat(t.dir, t.name, us, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return xlator.GFID{}, false, err
+	// us is brought up to date without a second fstatat (a heal of an
+	// adopted tree assigns a GFID to every file it lists): the handle's
+	// new link counts (toStat takes it off again), the rest is as it
+	// was; only ctime moved, which Create reports the same way.
+	if linked {
+		us.Nlink++
 	}
 	return g, true, nil
 }
 
-// makeHandle creates the handle of the new GFID g of entry t.
-func (p *Posix) makeHandle(t *target, us *unix.Stat_t, g xlator.GFID) error {
+// makeHandle creates the handle of the new GFID g of entry t; linked
+// reports whether that made a new hard link to a non-directory.
+func (p *Posix) makeHandle(t *target, us *unix.Stat_t, g xlator.GFID) (linked bool, err error) {
 	if g == xlator.RootGFID {
-		return nil
+		return false, nil
 	}
 	if us.Mode&unix.S_IFMT == unix.S_IFDIR {
 		pg, err := p.parentGFID(t)
 		if err != nil {
-			return err
+			return false, err
 		}
-		return p.setDirHandle(g, pg, t.name)
+		return false, p.setDirHandle(g, pg, t.name)
 	}
 	return p.claimHandle(t.dir, t.name, g, us)
 }
@@ -170,7 +176,7 @@ func (p *Posix) makeHandle(t *target, us *unix.Stat_t, g xlator.GFID) error {
 func (p *Posix) repairHandle(t *target, us *unix.Stat_t, g xlator.GFID) (xlator.GFID, error) {
 	mu := p.locks.of(g)
 	mu.Lock()
-	err := p.claimHandle(t.dir, t.name, g, us)
+	_, err := p.claimHandle(t.dir, t.name, g, us)
 	mu.Unlock()
 	if err == syscall.EEXIST {
 		ng := xlator.NewGFID()
@@ -179,7 +185,7 @@ func (p *Posix) repairHandle(t *target, us *unix.Stat_t, g xlator.GFID) (xlator.
 			return g, err
 		}
 		g = ng
-		err = p.claimHandle(t.dir, t.name, g, us)
+		_, err = p.claimHandle(t.dir, t.name, g, us)
 	}
 	if err != nil {
 		return g, err

@@ -156,27 +156,29 @@ func (p *Posix) linkHandle(dirfd int, name string, g xlator.GFID) error {
 // the handle of g. A handle that is already this inode is kept; one whose
 // inode has no other name and is not open (left over by a crash or an
 // outside delete) is replaced. If g's handle belongs to another live
-// inode, it answers EEXIST.
-func (p *Posix) claimHandle(dirfd int, name string, g xlator.GFID, us *unix.Stat_t) error {
-	err := p.linkHandle(dirfd, name, g)
+// inode, it answers EEXIST. linked reports whether it made a new link
+// to the inode (its link count grew by one).
+func (p *Posix) claimHandle(dirfd int, name string, g xlator.GFID, us *unix.Stat_t) (linked bool, err error) {
+	err = p.linkHandle(dirfd, name, g)
 	if err != syscall.EEXIST {
-		return err
+		return err == nil, err
 	}
 	rel := handleRel(g)
 	var hs unix.Stat_t
 	if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return err
+		return false, err
 	}
 	if hs.Ino == us.Ino && hs.Dev == us.Dev {
-		return nil
+		return false, nil
 	}
 	if hs.Nlink > 1 || hs.Mode&unix.S_IFMT == unix.S_IFLNK && p.isDirHandle(g) || p.opens.isOpen(g) {
-		return syscall.EEXIST
+		return false, syscall.EEXIST
 	}
 	if err := unix.Unlinkat(p.metaFd, rel, 0); err != nil && err != syscall.ENOENT {
-		return err
+		return false, err
 	}
-	return p.linkHandle(dirfd, name, g)
+	err = p.linkHandle(dirfd, name, g)
+	return err == nil, err
 }
 
 // isDirHandle reports whether g's handle is a directory's symlink.
