@@ -14,6 +14,47 @@ const InternalXattrPrefix = "loom."
 // brick's root, that marks a fresh, empty brick).
 const XDataGFIDAssigned = "loom.gfid-assigned"
 
+// XDataXattrNames is a Lookup request key (its value is ignored): a leaf
+// that knows it answers with the same key, whose value is the entry's
+// xattr names without Loom's own, each followed by a NUL (empty when it
+// has none), as Listxattr would list them. A reply without the key means
+// the names are not known: list them. replicate's heal of a new file
+// asks for them in the lookup it makes under the file's locks, sparing a
+// listxattr round trip on every copy.
+const XDataXattrNames = "loom.xattr-names"
+
+// JoinXattrNames is the XDataXattrNames value for names.
+func JoinXattrNames(names []string) []byte {
+	n := 0
+	for _, s := range names {
+		n += len(s) + 1
+	}
+	out := make([]byte, 0, n)
+	for _, s := range names {
+		out = append(append(out, s...), 0)
+	}
+	return out
+}
+
+// SplitXattrNames returns the names of an XDataXattrNames value.
+func SplitXattrNames(v []byte) []string {
+	var out []string
+	for len(v) > 0 {
+		i := strings.IndexByte(string(v), 0)
+		if i < 0 {
+			i = len(v)
+		}
+		if i > 0 {
+			out = append(out, string(v[:i]))
+		}
+		if i == len(v) {
+			break
+		}
+		v = v[i+1:]
+	}
+	return out
+}
+
 // IsInternalXattr reports whether name is one of Loom's own metadata
 // xattrs, in the translators' form or in either on-disk form.
 func IsInternalXattr(name string) bool {

@@ -151,7 +151,9 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			}
 		}
 	}
-	want, err := r.xattrsVia(ctx, src, loc, fds[src])
+	// The lookups under the metadata lock listed the xattr names where
+	// the children could: no xattr transaction has changed them since.
+	want, err := r.xattrsKnown(ctx, src, loc, fds[src], &states[src])
 	if err != nil {
 		return false, err
 	}
@@ -159,7 +161,11 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		if !sinks[i] {
 			continue
 		}
-		xchanged, err := r.syncXattrsVia(ctx, i, loc, fds[i], want)
+		have, err := r.xattrsKnown(ctx, i, loc, fds[i], &states[i])
+		if err != nil {
+			return false, err
+		}
+		xchanged, err := r.syncXattrsFrom(ctx, i, loc, fds[i], have, want)
 		if err != nil {
 			return false, err
 		}
@@ -212,6 +218,19 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 	}
 	r.inodes.forget(g)
 	return true, nil
+}
+
+// xattrNamesReq asks a lookup for the entry's xattr names too.
+var xattrNamesReq = xlator.XData{xlator.XDataXattrNames: nil}
+
+// xattrsKnown is xattrsVia with the names st's lookup listed, when it
+// did: no listxattr round trip, and none at all for a copy without
+// xattrs.
+func (r *Replicate) xattrsKnown(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD, st *replyState) (map[string][]byte, error) {
+	if !st.XattrNamesKnown {
+		return r.xattrsVia(ctx, i, loc, fd)
+	}
+	return r.xattrsNamed(ctx, i, loc, fd, st.XattrNames)
 }
 
 // freshAttr is what a new entry's heal sets on a sink whose stat was
@@ -524,13 +543,16 @@ func (r *Replicate) lookupEach(ctx context.Context, loc *xlator.Loc) []replyStat
 		if !up[i] {
 			continue
 		}
-		st, x, err := r.kids[i].Lookup(ctx, c, loc, r.changelogReq(nil, i))
+		st, x, err := r.kids[i].Lookup(ctx, c, loc, r.changelogReq(xattrNamesReq, i))
 		if err != nil {
 			continue
 		}
 		states[i].OK = true
 		states[i].Stat = st
 		r.parseChangelog(&states[i], x)
+		if v, ok := x[xlator.XDataXattrNames]; ok {
+			states[i].XattrNames, states[i].XattrNamesKnown = xlator.SplitXattrNames(v), true
+		}
 		// As in lookupAll: a brick's root counts as fresh only until
 		// markFresh has dealt with it.
 		states[i].Fresh = states[i].Fresh && fresh[i]

@@ -75,6 +75,15 @@ func (r *Replicate) xattrsVia(ctx context.Context, i int, loc *xlator.Loc, fd *x
 		}
 		return nil, err
 	}
+	return r.xattrsNamed(ctx, i, loc, fd, names)
+}
+
+// xattrsNamed reads the values of names (Loom's own skipped) from child
+// i, through fd when it is not nil; a name gone since it was listed is
+// left out.
+func (r *Replicate) xattrsNamed(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD, names []string) (map[string][]byte, error) {
+	c := xlator.RootCall()
+	var err error
 	out := make(map[string][]byte, len(names))
 	for _, n := range names {
 		if xlator.IsInternalXattr(n) {
@@ -107,11 +116,17 @@ func (r *Replicate) syncXattrs(ctx context.Context, i int, loc *xlator.Loc, want
 // syncXattrsVia is syncXattrs through the open descriptor fd when it is
 // not nil; changed reports that it removed or set an xattr.
 func (r *Replicate) syncXattrsVia(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD, want map[string][]byte) (changed bool, err error) {
-	c := xlator.RootCall()
 	have, err := r.xattrsVia(ctx, i, loc, fd)
 	if err != nil {
 		return false, err
 	}
+	return r.syncXattrsFrom(ctx, i, loc, fd, have, want)
+}
+
+// syncXattrsFrom is syncXattrsVia when child i's xattrs are known to be
+// have (read under the metadata lock the caller still holds).
+func (r *Replicate) syncXattrsFrom(ctx context.Context, i int, loc *xlator.Loc, fd *xlator.FD, have, want map[string][]byte) (changed bool, err error) {
+	c := xlator.RootCall()
 	for n := range have {
 		if _, keep := want[n]; !keep {
 			changed = true

@@ -25,6 +25,11 @@ type replyState struct {
 	Pending []counters  // Pending[j]: what this child holds against child j
 	Dirty   counters    // transactions that began here and never ended
 	Fresh   bool        // a brick root that had no GFID: an empty, new brick
+	// XattrNames are the entry's xattr names without Loom's own, when
+	// the lookup asked for them (xlator.XDataXattrNames) and the child
+	// answered: XattrNamesKnown.
+	XattrNames      []string
+	XattrNamesKnown bool
 }
 
 // verdict is the outcome of comparing the children's changelogs for one

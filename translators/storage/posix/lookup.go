@@ -33,8 +33,24 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 	if err != nil {
 		return xlator.Stat{}, nil, fail("lookup", locPath(loc), err)
 	}
+	if _, ok := req[xlator.XDataXattrNames]; ok {
+		// A listing that fails leaves the key out: the caller lists
+		// the names itself and sees the error there.
+		list, ok := names, listedAll
+		if !ok {
+			var lerr error
+			list, lerr = readValue(func(b []byte) (int, error) { return listxattrAt(t.dir, t.name, b) })
+			ok = lerr == nil
+		}
+		if ok {
+			if reply == nil {
+				reply = xlator.XData{}
+			}
+			reply[xlator.XDataXattrNames] = xlator.JoinXattrNames(visibleNames(list))
+		}
+	}
 	for key := range req {
-		if !strings.HasPrefix(key, "loom.") || key == XDataGFIDAssigned {
+		if !strings.HasPrefix(key, "loom.") || key == XDataGFIDAssigned || key == xlator.XDataXattrNames {
 			continue
 		}
 		attr := p.ns + "." + key
@@ -65,7 +81,7 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 func (p *Posix) listedNames(t *target, req xlator.XData) (list []byte, ok bool, err error) {
 	n := 0
 	for key := range req {
-		if strings.HasPrefix(key, "loom.") && key != XDataGFIDAssigned {
+		if strings.HasPrefix(key, "loom.") && key != XDataGFIDAssigned && key != xlator.XDataXattrNames {
 			n++
 		}
 	}
@@ -74,6 +90,18 @@ func (p *Posix) listedNames(t *target, req xlator.XData) (list []byte, ok bool, 
 	}
 	list, err = readValue(func(b []byte) (int, error) { return listxattrAt(t.dir, t.name, b) })
 	return list, err == nil, err
+}
+
+// visibleNames is the NUL-separated on-disk name list without Loom's
+// own names: what Listxattr answers.
+func visibleNames(list []byte) []string {
+	var out []string
+	for _, n := range splitNames(list) {
+		if !xlator.IsInternalXattr(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // listed reports whether the NUL-separated name list holds attr.
