@@ -255,27 +255,23 @@ func linkat(olddirfd int, oldname string, newdirfd int, newname string, flags in
 
 // readlinkat is unix.Readlinkat without the allocation of name.
 func readlinkat(dirfd int, name string, buf []byte) (int, error) {
+	return nameBufSyscall(unix.SYS_READLINKAT, dirfd, name, buf)
+}
+
+// fgetxattr is unix.Fgetxattr without the allocation of attr.
+func fgetxattr(fd int, attr string, buf []byte) (int, error) {
+	return nameBufSyscall(unix.SYS_FGETXATTR, fd, attr, buf)
+}
+
+// nameBufSyscall makes the system call trap(fd, name, buf, len(buf))
+// with name copied onto the stack, and returns its count.
+func nameBufSyscall(trap uintptr, fd int, name string, buf []byte) (int, error) {
 	var nb cString
 	p, err := nb.ptr(name)
 	if err != nil {
 		return 0, err
 	}
-	r, _, e := unix.Syscall6(unix.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
-		uintptr(bufPtr(buf)), uintptr(len(buf)), 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(r), nil
-}
-
-// fgetxattr is unix.Fgetxattr without the allocation of attr.
-func fgetxattr(fd int, attr string, buf []byte) (int, error) {
-	var ab cString
-	a, err := ab.ptr(attr)
-	if err != nil {
-		return 0, err
-	}
-	r, _, e := unix.Syscall6(unix.SYS_FGETXATTR, uintptr(fd), uintptr(unsafe.Pointer(a)),
+	r, _, e := unix.Syscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(p)),
 		uintptr(bufPtr(buf)), uintptr(len(buf)), 0, 0)
 	if e != 0 {
 		return 0, e
