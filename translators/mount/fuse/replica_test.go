@@ -377,15 +377,7 @@ func TestReplicaPassthroughMmap(t *testing.T) {
 			t.Fatalf("open RDWR beside a passthrough reader: %v", err)
 		}
 		defer w.Close()
-		mem, err := unix.Mmap(int(w.Fd()), 0, 8192, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-		if err != nil {
-			t.Fatalf("shared mapping beside a passthrough reader: %v", err)
-		}
-		copy(mem[100:], "MAPPED")
-		if err := unix.Msync(mem, unix.MS_SYNC); err != nil {
-			t.Fatal(err)
-		}
-		unix.Munmap(mem)
+		writeThroughMapping(t, w, 8192, 100, "MAPPED", "beside a passthrough reader")
 		copy(data[100:], "MAPPED")
 		if got := readAll(t, r); !bytes.Equal(got, data) {
 			t.Errorf("the reader does not see the mapped write")
@@ -492,17 +484,7 @@ func TestReplicaDirectWriters(t *testing.T) {
 		if got := readAll(t, r); !bytes.Equal(got, data) {
 			t.Errorf("the cached reader does not see a later write")
 		}
-		mem, err := unix.Mmap(int(w.Fd()), 0, 8192, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-		if err != nil {
-			t.Fatalf("shared mapping of a writer: %v", err)
-		}
-		copy(mem[100:], "MAPPED")
-		if err := unix.Msync(mem, unix.MS_SYNC); err != nil {
-			t.Fatal(err)
-		}
-		if err := unix.Munmap(mem); err != nil {
-			t.Fatal(err)
-		}
+		writeThroughMapping(t, w, 8192, 100, "MAPPED", "of a writer")
 		copy(data[100:], "MAPPED")
 		if got := readAll(t, w); !bytes.Equal(got, data) {
 			t.Errorf("the writer does not read back the mapped and written data")
@@ -514,4 +496,22 @@ func TestReplicaDirectWriters(t *testing.T) {
 		r.Close()
 		waitSameBricks(t, m, "f", data)
 	})
+}
+
+// writeThroughMapping maps the first size bytes of f shared, writes text
+// at off through the mapping, syncs and unmaps it; where names the case
+// in a failure.
+func writeThroughMapping(t *testing.T, f *os.File, size, off int, text, where string) {
+	t.Helper()
+	mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatalf("shared mapping %s: %v", where, err)
+	}
+	copy(mem[off:], text)
+	if err := unix.Msync(mem, unix.MS_SYNC); err != nil {
+		t.Fatalf("msync of the mapping %s: %v", where, err)
+	}
+	if err := unix.Munmap(mem); err != nil {
+		t.Fatalf("munmap %s: %v", where, err)
+	}
 }
