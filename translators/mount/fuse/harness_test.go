@@ -111,9 +111,9 @@ func serve(cfgJSON string) int {
 			}
 			if s == syscall.SIGUSR2 {
 				if counter == nil {
-					fmt.Println("io -1 -1")
+					fmt.Println("io -1 -1 -1")
 				} else {
-					fmt.Printf("io %d %d\n", counter.reads.Load(), counter.writes.Load())
+					fmt.Printf("io %d %d %d\n", counter.reads.Load(), counter.writes.Load(), counter.open.Load())
 				}
 				continue
 			}
@@ -258,28 +258,55 @@ func (m *testMount) inodes(t *testing.T) int {
 }
 
 // ioCounts asks the child how many Read and Write fops reached the
-// graph (the mount must have been started with CountIO).
-func (m *testMount) ioCounts(t *testing.T) (reads, writes int64) {
+// graph and how many file handles are open in it (the mount must have
+// been started with CountIO).
+func (m *testMount) ioCounts(t *testing.T) (reads, writes, open int64) {
 	t.Helper()
 	m.cmd.Process.Signal(syscall.SIGUSR2)
 	select {
 	case l := <-m.lines:
-		if _, err := fmt.Sscanf(l, "io %d %d", &reads, &writes); err != nil || reads < 0 {
+		if _, err := fmt.Sscanf(l, "io %d %d %d", &reads, &writes, &open); err != nil || reads < 0 {
 			t.Fatalf("server said %q", l)
 		}
-		return reads, writes
+		return reads, writes, open
 	case <-time.After(10 * time.Second):
 		t.Fatal("no I/O counts within 10s")
 	}
-	return 0, 0
+	return 0, 0, 0
 }
 
-// countIO counts the Read and Write fops that reach it and passes every
-// fop to its child; it forwards the child's passthrough capability, as a
-// translator that needs to see no I/O may.
+// waitReleased waits up to 10 s until the graph holds no open file
+// handle. close(2) returns before the kernel's RELEASE reaches the
+// graph, so a test that opens a file right after closing another handle
+// of it would otherwise race with that release (replicate passes a
+// reader through only when no writer is open).
+func (m *testMount) waitReleased(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, _, open := m.ioCounts(t)
+		if open == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d file handles still open in the graph after 10s", open)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// countIO counts the Read and Write fops that reach it, and the file fds
+// open below it, and passes every fop to its child; it forwards the
+// child's passthrough capability, as a translator that needs to see no
+// I/O may.
 type countIO struct {
 	xlator.Base
 	reads, writes atomic.Int64
+	// open counts the fds opened or created through it whose Release
+	// has not returned: the kernel sends RELEASE after close(2) has
+	// returned, so a test sees here when the graph is done with a
+	// handle it closed.
+	open atomic.Int64
 }
 
 func newCountIO(child xlator.Translator) *countIO {
@@ -297,6 +324,27 @@ func (c *countIO) Read(ctx context.Context, call *xlator.Call, fd *xlator.FD, de
 func (c *countIO) Write(ctx context.Context, call *xlator.Call, fd *xlator.FD, data []byte, off int64) (int, error) {
 	c.writes.Add(1)
 	return c.Base.Write(ctx, call, fd, data, off)
+}
+
+func (c *countIO) Open(ctx context.Context, call *xlator.Call, fd *xlator.FD) error {
+	err := c.Base.Open(ctx, call, fd)
+	if err == nil {
+		c.open.Add(1)
+	}
+	return err
+}
+
+func (c *countIO) Create(ctx context.Context, call *xlator.Call, fd *xlator.FD, mode, umask uint32) (xlator.Stat, error) {
+	st, err := c.Base.Create(ctx, call, fd, mode, umask)
+	if err == nil {
+		c.open.Add(1)
+	}
+	return st, err
+}
+
+func (c *countIO) Release(ctx context.Context, call *xlator.Call, fd *xlator.FD) error {
+	defer c.open.Add(-1)
+	return c.Base.Release(ctx, call, fd)
 }
 
 func (c *countIO) BackingFile(fd *xlator.FD) (int, bool) {

@@ -104,7 +104,7 @@ func TestPassthrough(t *testing.T) {
 			t.Fatalf("brick file size %d, want 100", st.Size)
 		}
 	})
-	if reads, writes := m.ioCounts(t); reads != 0 || writes != 0 {
+	if reads, writes, _ := m.ioCounts(t); reads != 0 || writes != 0 {
 		t.Errorf("%d reads and %d writes reached the graph: passthrough did not engage", reads, writes)
 	}
 }
@@ -122,7 +122,7 @@ func TestPassthroughOff(t *testing.T) {
 			t.Fatalf("read back %q, %v", got, err)
 		}
 	})
-	if reads, writes := m.ioCounts(t); writes == 0 {
+	if reads, writes, _ := m.ioCounts(t); writes == 0 {
 		t.Errorf("%d reads and %d writes reached the graph with passthrough off", reads, writes)
 	}
 }

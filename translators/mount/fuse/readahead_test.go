@@ -33,14 +33,14 @@ func TestReadAheadRaised(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(m.brick, "big"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	readsBefore, _ := m.ioCounts(t)
+	readsBefore, _, _ := m.ioCounts(t)
 	guard(t, 30*time.Second, "sequential read", func() {
 		back, err := os.ReadFile(m.path("big"))
 		if err != nil || !bytes.Equal(back, data) {
 			t.Fatalf("read back %d bytes, %v", len(back), err)
 		}
 	})
-	reads, _ := m.ioCounts(t)
+	reads, _, _ := m.ioCounts(t)
 	// 16 READs of 1 MiB plus a few short ones; 128 KiB READs would be 128.
 	if n := reads - readsBefore; n > 40 {
 		t.Errorf("a 16 MiB sequential read took %d READs, want at most 40 (readahead not raised?)", n)

@@ -138,9 +138,9 @@ func (m *testMount) sameBricks(t *testing.T, name string, want []byte) {
 // readerReads returns the Read fops that reached replicate while fn ran.
 func (m *testMount) readsDuring(t *testing.T, fn func()) int64 {
 	t.Helper()
-	before, _ := m.ioCounts(t)
+	before, _, _ := m.ioCounts(t)
 	fn()
-	after, _ := m.ioCounts(t)
+	after, _, _ := m.ioCounts(t)
 	return after - before
 }
 
@@ -182,7 +182,7 @@ func TestReplicaPassthroughReads(t *testing.T) {
 	guard(t, 90*time.Second, "passthrough through replicate", func() {
 		path := m.path("f")
 		data := bytes.Repeat([]byte("0123456789abcdef"), 1<<14) // 256 KiB
-		r := writeAndOpen(t, path, data)
+		r := m.writeAndOpen(t, path, data)
 		defer r.Close()
 		var got []byte
 		if n := m.readsDuring(t, func() { got = readAll(t, r) }); n != 0 {
@@ -247,6 +247,7 @@ func TestReplicaPassthroughReads(t *testing.T) {
 		waitSameBricks(t, m, "f", data)
 
 		// A new O_DIRECT reader after every handle closed passes through.
+		m.waitReleased(t)
 		dr, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECT, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -324,7 +325,7 @@ func TestReplicaPassthroughPinnedWriteFails(t *testing.T) {
 	guard(t, 90*time.Second, "failing writes on the pinned brick", func() {
 		path := m.path("f")
 		data := bytes.Repeat([]byte("abcdefgh"), 1<<10)
-		r := writeAndOpen(t, path, data)
+		r := m.writeAndOpen(t, path, data)
 		defer r.Close()
 		if got := readAll(t, r); !bytes.Equal(got, data) {
 			t.Fatal("first read differs")
@@ -369,7 +370,7 @@ func TestReplicaPassthroughMmap(t *testing.T) {
 	guard(t, 90*time.Second, "mmap beside a passthrough reader", func() {
 		path := m.path("f")
 		data := bytes.Repeat([]byte("m"), 8192)
-		r := writeAndOpen(t, path, data)
+		r := m.writeAndOpen(t, path, data)
 		defer r.Close()
 		readAll(t, r)
 		w, err := os.OpenFile(path, os.O_RDWR, 0)
@@ -437,12 +438,14 @@ func TestReplicaBlamedNotPassedThrough(t *testing.T) {
 	})
 }
 
-// writeAndOpen writes data to a new file at path and opens it read-only.
-func writeAndOpen(t *testing.T, path string, data []byte) *os.File {
+// writeAndOpen writes data to a new file at path and, once the graph has
+// released the writer's handle, opens it read-only.
+func (m *testMount) writeAndOpen(t *testing.T, path string, data []byte) *os.File {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	m.waitReleased(t)
 	r, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
