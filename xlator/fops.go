@@ -75,7 +75,9 @@ type Fops interface {
 	// LkGet the result is the conflicting lock, or one of type Unlock.
 	Lk(ctx context.Context, c *Call, fd *FD, cmd LkCmd, lk Flock) (Flock, error)
 	// Inodelk is an internal byte-range lock in a domain (cluster
-	// translators' locks, invisible to applications).
+	// translators' locks, invisible to applications). The domain may
+	// join several (JoinLockDomains): the range is then locked, or
+	// unlocked, in each of them by the one request.
 	Inodelk(ctx context.Context, c *Call, domain string, loc *Loc, cmd LkCmd, lk Flock) error
 	Finodelk(ctx context.Context, c *Call, domain string, fd *FD, cmd LkCmd, lk Flock) error
 	// Entrylk locks the name basename in directory loc within a domain;

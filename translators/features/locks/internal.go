@@ -2,6 +2,7 @@ package locks
 
 import (
 	"context"
+	"slices"
 	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
@@ -31,16 +32,44 @@ func (l *Locks) inodelk(ctx context.Context, c *xlator.Call, op, domain string, 
 		return xlator.Wrap(op, path, err)
 	}
 	rec := lockRec{owner: ownerOf(c, lk.Owner), typ: lk.Type, span: sp, pid: pidOf(c, lk.PID)}
-	id := spaceID{gfid: g, family: family{kind: kindInode, domain: domain}}
 	switch {
 	case cmd != xlator.LkSet && cmd != xlator.LkSetWait:
 		return xlator.Wrap(op, path, syscall.EINVAL)
 	case lk.Type == xlator.Unlock:
-		return xlator.Wrap(op, path, l.tab.unlockRecord(id, &rec))
+		return xlator.Wrap(op, path, l.inodeUnlock(g, xlator.SplitLockDomains(domain), &rec))
 	case lk.Type == xlator.ReadLock || lk.Type == xlator.WriteLock:
-		return xlator.Wrap(op, path, l.tab.acquire(ctx, id, rec, cmd == xlator.LkSetWait, false))
+		return xlator.Wrap(op, path, l.inodeLock(ctx, g, xlator.SplitLockDomains(domain), rec, cmd == xlator.LkSetWait))
 	}
 	return xlator.Wrap(op, path, syscall.EINVAL)
+}
+
+// inodeLock takes rec in each of domains, in order (a joined domain:
+// xlator.JoinLockDomains). If one cannot be had, those already taken are
+// released: the request is granted whole or not at all.
+func (l *Locks) inodeLock(ctx context.Context, g xlator.GFID, domains []string, rec lockRec, wait bool) error {
+	for k, d := range domains {
+		id := spaceID{gfid: g, family: family{kind: kindInode, domain: d}}
+		if err := l.tab.acquire(ctx, id, rec, wait, false); err != nil {
+			for _, taken := range slices.Backward(domains[:k]) {
+				l.tab.unlockRecord(spaceID{gfid: g, family: family{kind: kindInode, domain: taken}}, &rec)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// inodeUnlock releases rec in each of domains, last first; every domain
+// is released even if one holds no such record (EINVAL is then returned).
+func (l *Locks) inodeUnlock(g xlator.GFID, domains []string, rec *lockRec) error {
+	var first error
+	for _, d := range slices.Backward(domains) {
+		id := spaceID{gfid: g, family: family{kind: kindInode, domain: d}}
+		if err := l.tab.unlockRecord(id, rec); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // Entrylk takes or releases an internal lock on the name basename in the

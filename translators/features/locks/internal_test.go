@@ -2,8 +2,10 @@ package locks_test
 
 import (
 	"context"
+	"errors"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/loom-fs/loom/xlator"
 )
@@ -157,4 +159,77 @@ func TestFiniEndsWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErrno(t, "wait at fini", p.result(t, "wait at fini"), syscall.ENOTCONN)
+}
+
+// A joined domain (xlator.JoinLockDomains) takes the range in each of its
+// domains, in order, granted whole or not at all; its unlock releases
+// every domain.
+func TestInodelkJoinedDomains(t *testing.T) {
+	l := newLocks(t)
+	fd := create(t, l, "f")
+	loc := &fd.Loc
+	ctx := context.Background()
+	a, b, c := caller("c1", 1), caller("c2", 1), caller("c3", 1)
+	ilk := func(cl *xlator.Call, dom string, cmd xlator.LkCmd, lk xlator.Flock) error {
+		return l.Inodelk(ctx, cl, dom, loc, cmd, lk)
+	}
+	both := xlator.JoinLockDomains("data", "meta")
+	w, un := lock(xlator.WriteLock, 0, 0), lock(xlator.Unlock, 0, 0)
+
+	// a holds meta: b's try of both fails and leaves data free.
+	if err := ilk(a, "meta", xlator.LkSet, w); err != nil {
+		t.Fatal(err)
+	}
+	wantErrno(t, "both domains while meta is held", ilk(b, both, xlator.LkSet, w), syscall.EAGAIN)
+	if err := ilk(c, "data", xlator.LkSet, w); err != nil {
+		t.Fatalf("data after a failed joined try: %v (the try kept it)", err)
+	}
+	if err := ilk(c, "data", xlator.LkSet, un); err != nil {
+		t.Fatal(err)
+	}
+
+	// b waits for both, holding data while meta is busy.
+	p := background(func() error { return ilk(b, both, xlator.LkSetWait, w) })
+	p.blocked(t, "b's joined inodelk")
+	waitFor(t, "b to hold data while it waits for meta", func() bool {
+		err := ilk(c, "data", xlator.LkSet, w)
+		if err == nil {
+			ilk(c, "data", xlator.LkSet, un)
+		}
+		return errors.Is(err, syscall.EAGAIN)
+	})
+	if err := ilk(a, "meta", xlator.LkSet, un); err != nil {
+		t.Fatal(err)
+	}
+	p.granted(t, "b's joined inodelk after a unlocked meta")
+	wantErrno(t, "data under b's joined lock", ilk(c, "data", xlator.LkSet, w), syscall.EAGAIN)
+	wantErrno(t, "meta under b's joined lock", ilk(c, "meta", xlator.LkSet, w), syscall.EAGAIN)
+
+	// One joined unlock frees both.
+	if err := ilk(b, both, xlator.LkSet, un); err != nil {
+		t.Fatal(err)
+	}
+	if err := ilk(c, both, xlator.LkSet, w); err != nil {
+		t.Fatalf("both domains after b's joined unlock: %v", err)
+	}
+	// A joined unlock where one domain holds nothing still frees the other.
+	if err := ilk(c, "meta", xlator.LkSet, un); err != nil {
+		t.Fatal(err)
+	}
+	wantErrno(t, "joined unlock with meta not held", ilk(c, both, xlator.LkSet, un), syscall.EINVAL)
+	if err := ilk(a, "data", xlator.LkSet, w); err != nil {
+		t.Fatalf("data after a partial joined unlock: %v", err)
+	}
+}
+
+// waitFor polls cond for up to 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -14,8 +14,10 @@ import (
 // reply of open. Version 3 added quick-read: an open request names the
 // largest file it wants the contents of, and the reply carries them;
 // create and open replies say whether the file has no
-// security.capability xattr.
-const Version = 3
+// security.capability xattr. Version 4 lets the domain of an inodelk or
+// finodelk join several domains (xlator.JoinLockDomains): one request
+// locks or unlocks the range in each.
+const Version = 4
 
 // Magic starts every connection, in both directions.
 const Magic = "LOOM"
