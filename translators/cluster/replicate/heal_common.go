@@ -115,8 +115,8 @@ func (r *Replicate) clearChangelog(ctx context.Context, g xlator.GFID, typ int, 
 	r.inodes.forget(g)
 }
 
-// lockInode takes inode g's full lock in domain on the children in ok.
+// lockInode takes inode g's full lock in domain on the children in ok,
+// on every one of them or on none (acquireAll).
 func (r *Replicate) lockInode(ctx context.Context, domain string, g xlator.GFID, ok []bool) (*heldLocks, error) {
-	parts := append([]bool(nil), ok...)
-	return r.acquire(ctx, []lockReq{{domain: domain, gfid: g}}, parts)
+	return r.acquireAll(ctx, []lockReq{{domain: domain, gfid: g}}, ok)
 }

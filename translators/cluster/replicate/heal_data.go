@@ -94,7 +94,7 @@ func (r *Replicate) healData(ctx context.Context, g xlator.GFID, force bool, pol
 		}
 		r.healer.waitResumed(ctx)
 		n := min(chunk, size-off)
-		held, err := r.acquire(ctx, []lockReq{{domain: r.domain, gfid: g, start: off, length: n}}, append([]bool(nil), opened...))
+		held, err := r.acquireAll(ctx, []lockReq{{domain: r.domain, gfid: g, start: off, length: n}}, opened)
 		if err != nil {
 			return false, err
 		}

@@ -49,7 +49,7 @@ func (r *Replicate) healEntries(ctx context.Context, g xlator.GFID, force bool) 
 // source): a full crawl walks them without listing the directory again.
 func (r *Replicate) healEntriesList(ctx context.Context, g xlator.GFID, force bool) (created []newEntry, changed bool, srcList map[string]xlator.DirEntry, err error) {
 	up := r.upSet()
-	held, err := r.acquire(ctx, []lockReq{{entry: true, domain: r.domain, gfid: g}}, append([]bool(nil), up...))
+	held, err := r.acquireAll(ctx, []lockReq{{entry: true, domain: r.domain, gfid: g}}, up)
 	if err != nil {
 		return nil, false, nil, err
 	}

@@ -65,13 +65,19 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 	parts := append([]bool(nil), sinks...)
 	parts[src] = true
 	reg := typ == syscall.S_IFREG
+	// A regular file is healed under its data and metadata locks, taken
+	// by one request per copy; other types need the metadata lock only.
+	lock := lockReq{domain: r.metaDomain, gfid: g}
 	if reg {
 		r.eager.flush(g)
-		held, err := r.acquire(ctx, []lockReq{{domain: r.domain, gfid: g}}, append([]bool(nil), parts...))
-		if err != nil {
-			return false, err
-		}
-		defer held.release()
+		lock = lockReq{domain: r.domain, also: r.metaDomain, gfid: g}
+	}
+	held, err := r.acquireAll(ctx, []lockReq{lock}, parts)
+	if err != nil {
+		return false, err
+	}
+	defer held.release()
+	if reg {
 		// An open passthrough handle pins the copy it reads (pin.go):
 		// this heal writes only to sinks, so it may run when the pinned
 		// copy is the source and no fd open for writing shares it;
@@ -83,11 +89,6 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			return false, nil
 		}
 	}
-	mheld, err := r.acquire(ctx, []lockReq{{domain: r.metaDomain, gfid: g}}, append([]bool(nil), parts...))
-	if err != nil {
-		return false, err
-	}
-	defer mheld.release()
 	loc := nameless(g) // shared by every fop below: none changes it
 	states := r.lookupEach(ctx, loc)
 	if !freshPlanOK(states, typ, src, sinks) {

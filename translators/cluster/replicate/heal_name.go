@@ -50,7 +50,7 @@ func (r *Replicate) healName(ctx context.Context, loc *xlator.Loc) bool {
 	if _, ps := r.lookupAll(ctx, xlator.RootCall(), r.parentLoc(loc), nil); !hasEntrySink(ps) {
 		return false
 	}
-	held, err := r.acquire(ctx, []lockReq{{entry: true, domain: r.domain, gfid: loc.Parent, name: name}}, append([]bool(nil), r.upSet()...))
+	held, err := r.acquireAll(ctx, []lockReq{{entry: true, domain: r.domain, gfid: loc.Parent, name: name}}, r.upSet())
 	if err != nil {
 		r.Log().Debug("name heal: the entry lock was not had in time; left to the parent's heal", "path", loc.Path, "err", err)
 		return false

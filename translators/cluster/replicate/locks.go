@@ -3,6 +3,7 @@ package replicate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"syscall"
 
@@ -15,6 +16,12 @@ import (
 type lockReq struct {
 	entry  bool
 	domain string
+	// also is a second inode lock domain taken with the same range (the
+	// metadata domain beside the data one): locally right after domain,
+	// and on each child by the same request (xlator.JoinLockDomains),
+	// which saves a round trip per child over the network.
+	also   string
+	joined string // domain and also joined, set by acquire
 	gfid   xlator.GFID
 	loc    *xlator.Loc // nameless by GFID when nil and fd is nil
 	fd     *xlator.FD
@@ -24,6 +31,43 @@ type lockReq struct {
 }
 
 func (q *lockReq) key() lockKey { return lockKey{domain: q.domain, gfid: q.gfid, entry: q.entry} }
+
+// alsoKey is the local lock key of q's second domain.
+func (q *lockReq) alsoKey() lockKey { return lockKey{domain: q.also, gfid: q.gfid} }
+
+// childDomain is the domain q's child requests name.
+func (q *lockReq) childDomain() string {
+	if q.also == "" {
+		return q.domain
+	}
+	if q.joined == "" {
+		q.joined = xlator.JoinLockDomains(q.domain, q.also)
+	}
+	return q.joined
+}
+
+// lockLocal takes q's lock, or both of its domains, in this process.
+func (r *Replicate) lockLocal(ctx context.Context, q *lockReq) error {
+	if err := r.local.lock(ctx, q.key(), q.span()); err != nil {
+		return err
+	}
+	if q.also == "" {
+		return nil
+	}
+	if err := r.local.lock(ctx, q.alsoKey(), q.span()); err != nil {
+		r.local.unlock(q.key(), q.span())
+		return err
+	}
+	return nil
+}
+
+// unlockLocal releases what lockLocal took.
+func (r *Replicate) unlockLocal(q *lockReq) {
+	if q.also != "" {
+		r.local.unlock(q.alsoKey(), q.span())
+	}
+	r.local.unlock(q.key(), q.span())
+}
 
 func (q *lockReq) span() lockSpan {
 	if q.entry {
@@ -43,7 +87,7 @@ type heldLocks struct {
 	owner uint64
 	reqs  []lockReq
 	on    [][]bool
-	local int // how many reqs hold their local lock
+	local int // how many reqs hold their local locks
 }
 
 // newOwner returns a lock owner no other transaction of this process uses.
@@ -79,7 +123,8 @@ func (r *Replicate) acquire(ctx context.Context, reqs []lockReq, parts []bool) (
 			// this request, instead of one per call (childLock).
 			q.loc = &xlator.Loc{GFID: q.gfid}
 		}
-		if err := r.local.lock(ctx, q.key(), q.span()); err != nil {
+		q.childDomain() // joined once, before the requests share q
+		if err := r.lockLocal(ctx, q); err != nil {
 			h.release()
 			return nil, syscall.EINTR
 		}
@@ -108,6 +153,31 @@ func (r *Replicate) acquire(ctx context.Context, reqs []lockReq, parts []bool) (
 	return h, nil
 }
 
+// acquireAll is acquire for a heal: it fails, holding nothing, unless
+// every child in parts that has a lock translator granted every request.
+// A heal must not write a copy it could not lock (acquire leaves such a
+// child out of its own copy of parts, which a heal does not read); the
+// index or the crawl brings the entry back.
+func (r *Replicate) acquireAll(ctx context.Context, reqs []lockReq, parts []bool) (*heldLocks, error) {
+	held, err := r.acquire(ctx, reqs, append([]bool(nil), parts...))
+	if err != nil {
+		return nil, err
+	}
+	for k := range held.reqs {
+		for i, want := range parts {
+			if want && !held.on[k][i] && !r.noLocks[i].Load() {
+				held.release()
+				return nil, fmt.Errorf("heal lock on %s: %w", r.kids[i].Name(), errLockMissing)
+			}
+		}
+	}
+	return held, nil
+}
+
+// errLockMissing is a heal's lock that a child did not grant (it went
+// down or failed the request): the heal is left for later.
+var errLockMissing = fmt.Errorf("a copy did not grant the heal's lock: %w", syscall.EAGAIN)
+
 // childLock takes (lock) or releases one request on child i.
 func (r *Replicate) childLock(ctx context.Context, c *xlator.Call, i int, q *lockReq, lock bool) error {
 	kid := r.kids[i]
@@ -125,10 +195,11 @@ func (r *Replicate) childLock(ctx context.Context, c *xlator.Call, i int, q *loc
 	if !lock {
 		lk.Type = xlator.Unlock
 	}
+	domain := q.childDomain()
 	if q.fd != nil {
-		return kid.Finodelk(ctx, c, q.domain, q.fd, xlator.LkSetWait, lk)
+		return kid.Finodelk(ctx, c, domain, q.fd, xlator.LkSetWait, lk)
 	}
-	return kid.Inodelk(ctx, c, q.domain, r.gfidLoc(q.gfid, q.loc), xlator.LkSetWait, lk)
+	return kid.Inodelk(ctx, c, domain, r.gfidLoc(q.gfid, q.loc), xlator.LkSetWait, lk)
 }
 
 // gfidLoc returns loc if it is given, else a nameless Loc of g.
@@ -158,7 +229,7 @@ func (h *heldLocks) release() {
 			}
 		}
 		if k < h.local {
-			h.r.local.unlock(q.key(), q.span())
+			h.r.unlockLocal(q)
 		}
 	}
 	h.local = 0

@@ -95,7 +95,9 @@ func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 	if count(up) == 0 {
 		return nil
 	}
-	held, err := r.lockInode(ctx, r.metaDomain, g, up)
+	// Not all-or-nothing (lockInode): a copy whose lock fails is still
+	// sent the times, and blamed if its setattr fails.
+	held, err := r.acquire(ctx, []lockReq{{domain: r.metaDomain, gfid: g}}, append([]bool(nil), up...))
 	if err != nil {
 		return err
 	}
