@@ -86,7 +86,9 @@ func (c *Client) dropQuick(r *remoteFD) {
 // file once. The first read answered so is also sent to the server
 // without waiting, one byte of it, so the file's access time changes
 // as the read would have changed it (the open did not: the server reads
-// the contents with O_NOATIME).
+// the contents with O_NOATIME) — unless fd was itself opened with
+// O_NOATIME (replicate's heal reading its source), whose reads change
+// no access time.
 func (c *Client) quickRead(s *session, id uint64, call *xlator.Call, fd *xlator.FD, dest []byte, off int64) (n int, ok bool) {
 	r, _ := fd.Ctx(c).(*remoteFD)
 	if r == nil {
@@ -94,7 +96,7 @@ func (c *Client) quickRead(s *session, id uint64, call *xlator.Call, fd *xlator.
 	}
 	locked := c.behind.mayLock(fd.GFID())
 	n, ok, touch := c.quickCopy(r, dest, off, locked)
-	if touch {
+	if touch && fd.Flags&syscall.O_NOATIME == 0 {
 		req := request(wire.OpRead, call)
 		req.FD, req.Off, req.Count = id, off, 1
 		c.behind.send(s, &req, make([]byte, 1), fd, fd.GFID(), fd.Loc.Path)

@@ -2,13 +2,18 @@ package client_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	_ "github.com/loom-fs/loom/translators/debug/trace"
+	"github.com/loom-fs/loom/translators/protocol/server"
 	"github.com/loom-fs/loom/xlator"
+	"github.com/loom-fs/loom/xlator/xlatortest"
 )
 
 // quickFile writes name with data on the brick and returns its Loc as c
@@ -232,4 +237,53 @@ func TestQuickReadKeepsAccessTime(t *testing.T) {
 	waitFor(t, 5*time.Second, "the access time to change after a read answered from the open reply", func() bool {
 		return atimeOf(t, path) != before
 	})
+}
+
+// A descriptor opened with O_NOATIME (replicate's heal reading its
+// source) is answered from the open reply too, and its read is not sent
+// on to the server (which only moves access times): O_NOATIME asks for
+// none. A plain descriptor's read, opened after it, is sent on.
+func TestQuickReadNoatime(t *testing.T) {
+	brick := t.TempDir()
+	var log xlatortest.SyncBuffer
+	specs := []xlator.VolumeSpec{
+		xlatortest.PosixSpec("posix", brick),
+		{Name: "brick", Type: "debug/trace", Subvolumes: []xlator.SubvolumeRef{{Name: "posix"}},
+			Options: opts("include-fops", "read")},
+		{Name: "server", Type: server.Type, Subvolumes: []xlator.SubvolumeRef{{Name: "brick"}},
+			Options: opts("transport.socket.listen-address", "127.0.0.1", "transport.socket.listen-port", "0")},
+	}
+	lg := slog.New(slog.NewTextHandler(&log, nil))
+	s := xlatortest.BuildWith(t, specs, xlator.BuildOptions{Log: lg}).Top().(*server.Server)
+	c := startClient(t, s, "reply-attr-timeout", "10s")
+	loc := quickFile(t, c, brick, "f", "contents")
+	// The server reads the contents for an open reply itself (9 bytes);
+	// the read sent on after a read answered from them asks 1 byte.
+	sentOn := func() int {
+		n := 0
+		for _, l := range strings.Split(log.String(), "\n") {
+			if strings.Contains(l, "msg=read ") && strings.Contains(l, " size=1 ") {
+				n++
+			}
+		}
+		return n
+	}
+	for _, flags := range []uint32{syscall.O_RDONLY | syscall.O_NOATIME, syscall.O_RDONLY} {
+		fd := xlator.NewFD(loc, flags, false)
+		if err := c.Open(context.Background(), xlator.RootCall(), fd); err != nil {
+			t.Fatal(err)
+		}
+		if got := readAt(t, c, fd, 100, 0); got != "contents" {
+			t.Fatalf("read %q, want %q", got, "contents")
+		}
+		if err := c.Release(context.Background(), xlator.RootCall(), fd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The plain descriptor's read was sent on after anything the first
+	// one sent: once it is seen, only it may be.
+	waitFor(t, 5*time.Second, "the plain descriptor's read to reach the server", func() bool { return sentOn() >= 1 })
+	if n := sentOn(); n != 1 {
+		t.Fatalf("%d reads sent on, want 1 (the plain descriptor's; none for O_NOATIME):\n%s", n, log.String())
+	}
 }
