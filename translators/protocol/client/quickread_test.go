@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -249,7 +250,7 @@ func TestQuickReadNoatime(t *testing.T) {
 	specs := []xlator.VolumeSpec{
 		xlatortest.PosixSpec("posix", brick),
 		{Name: "brick", Type: "debug/trace", Subvolumes: []xlator.SubvolumeRef{{Name: "posix"}},
-			Options: opts("include-fops", "read")},
+			Options: opts("include-fops", "read,open")},
 		{Name: "server", Type: server.Type, Subvolumes: []xlator.SubvolumeRef{{Name: "brick"}},
 			Options: opts("transport.socket.listen-address", "127.0.0.1", "transport.socket.listen-port", "0")},
 	}
@@ -257,24 +258,33 @@ func TestQuickReadNoatime(t *testing.T) {
 	s := xlatortest.BuildWith(t, specs, xlator.BuildOptions{Log: lg}).Top().(*server.Server)
 	c := startClient(t, s, "reply-attr-timeout", "10s")
 	loc := quickFile(t, c, brick, "f", "contents")
-	// The server reads the contents for an open reply itself (9 bytes);
-	// the read sent on after a read answered from them asks 1 byte.
-	sentOn := func() int {
+	// The server reads the contents for an open reply itself; the read
+	// sent on after a read answered from them asks 1 byte.
+	count := func(fop, arg string) int {
 		n := 0
 		for _, l := range strings.Split(log.String(), "\n") {
-			if strings.Contains(l, "msg=read ") && strings.Contains(l, " size=1 ") {
+			if strings.Contains(l, "msg="+fop+" ") && strings.Contains(l, arg) {
 				n++
 			}
 		}
 		return n
 	}
-	for _, flags := range []uint32{syscall.O_RDONLY | syscall.O_NOATIME, syscall.O_RDONLY} {
+	sentOn := func() int { return count("read", " size=1 ") }
+	for k, flags := range []uint32{syscall.O_RDONLY | syscall.O_NOATIME, syscall.O_RDONLY} {
+		data := fmt.Sprintf("contents %d", k)
+		rewrite(t, brick, "f", data)
 		fd := xlator.NewFD(loc, flags, false)
 		if err := c.Open(context.Background(), xlator.RootCall(), fd); err != nil {
 			t.Fatal(err)
 		}
-		if got := readAt(t, c, fd, 100, 0); got != "contents" {
-			t.Fatalf("read %q, want %q", got, "contents")
+		// The server reads an O_NOATIME descriptor's contents through
+		// it; for another it opens one of its own with O_NOATIME.
+		if n, want := count("open", ""), 1+2*k; n != want {
+			t.Fatalf("%d opens reached the brick, want %d:\n%s", n, want, log.String())
+		}
+		rewrite(t, brick, "f", "CHANGED!!!")
+		if got := readAt(t, c, fd, 100, 0); got != data {
+			t.Fatalf("read %q, want %q from the open reply", got, data)
 		}
 		if err := c.Release(context.Background(), xlator.RootCall(), fd); err != nil {
 			t.Fatal(err)

@@ -110,14 +110,18 @@ func (c *conn) addQuickRead(ctx context.Context, req *wire.Request, rep *wire.Re
 	// The file is read through a descriptor of its own with O_NOATIME:
 	// an open must not change the access time (a read does; when the
 	// client answers one from these contents it sends that read on
-	// without waiting).
-	qfd := xlator.NewFD(&fd.Loc, syscall.O_RDONLY|syscall.O_NOATIME, false)
-	qfd.Loc.GFID = st.GFID
-	if err := c.subvol.Open(ctx, &req.Call, qfd); err != nil {
-		c.log.Debug("no quick-read data for the open reply", "gfid", st.GFID.String(), "err", err)
-		return
+	// without waiting). A descriptor the client opened with O_NOATIME
+	// reads through itself (replicate's heal reading its source).
+	qfd := fd
+	if req.Flags&syscall.O_NOATIME == 0 {
+		qfd = xlator.NewFD(&fd.Loc, syscall.O_RDONLY|syscall.O_NOATIME, false)
+		qfd.Loc.GFID = st.GFID
+		if err := c.subvol.Open(ctx, &req.Call, qfd); err != nil {
+			c.log.Debug("no quick-read data for the open reply", "gfid", st.GFID.String(), "err", err)
+			return
+		}
+		defer c.subvol.Release(ctx, &req.Call, qfd)
 	}
-	defer c.subvol.Release(ctx, &req.Call, qfd)
 	// One byte more than the size: a full read means the file grew.
 	buf := make([]byte, st.Size+1)
 	n, err := c.subvol.Read(ctx, &req.Call, qfd, buf, 0)
