@@ -1,6 +1,7 @@
 package replicate_test
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,5 +143,55 @@ func TestFreshBrickFullHeal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFreshHealHolesThroughTranslators: new files healed through a
+// translator that sees data (so read and written by the heal, as
+// through protocol/client) keep their holes, and written zeros stay
+// data, whether the heal can tell from the contents that a file has no
+// hole (copyFreshDense) or must ask where its holes are.
+func TestFreshHealHolesThroughTranslators(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for trusted xattrs")
+	}
+	old, fresh := t.TempDir(), t.TempDir()
+	write := func(name string, at map[int64]string, size int64) {
+		f, err := os.Create(filepath.Join(old, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for off, s := range at {
+			if _, err := f.WriteAt([]byte(s), off); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]func(){
+		"dense":      func() { write("dense", map[int64]string{0: strings.Repeat("d", 40000)}, 40000) },
+		"tinysparse": func() { write("tinysparse", map[int64]string{0: "head", 60 << 10: "tail"}, 60<<10+4) },
+		"holetail":   func() { write("holetail", map[int64]string{0: "head"}, 200<<10) },
+		"zeros":      func() { write("zeros", map[int64]string{0: "z" + string(make([]byte, 16<<10+99))}, 16<<10+100) },
+		"zerotail": func() {
+			write("zerotail", map[int64]string{0: strings.Repeat("a", 600) + string(make([]byte, 400))}, 1000)
+		},
+	}
+	for _, mk := range files {
+		mk()
+	}
+	cl := newCluster(t, buildOpts{n: 2, locks: true, faults: true, dirs: []string{old, fresh}})
+	cl.waitHealed(t, 30*time.Second)
+	for name := range files {
+		a, b := filepath.Join(old, name), filepath.Join(fresh, name)
+		if ha, hb := holesOf(t, a), holesOf(t, b); ha != hb {
+			t.Errorf("%s: data on the fresh brick at %s, on the old one at %s", name, hb, ha)
+		}
+		if !bytes.Equal(fileOn(t, old, name), fileOn(t, fresh, name)) {
+			t.Errorf("%s: contents differ", name)
+		}
 	}
 }

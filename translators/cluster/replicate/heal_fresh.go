@@ -311,6 +311,9 @@ func (r *Replicate) copyFresh(ctx context.Context, fds []*xlator.FD, src int, si
 	bp := r.healer.buffers.get()
 	defer r.healer.buffers.put(bp)
 	buf := *bp
+	if n, ok, err := r.copyFreshDense(ctx, fds, src, sinks, st, buf); ok || err != nil {
+		return n, err
+	}
 	return r.copyFreshBy(ctx, fds, src, sinks, st, func(start, h int64) (int64, error) {
 		pos := start
 		for pos < h {
@@ -330,6 +333,63 @@ func (r *Replicate) copyFresh(ctx context.Context, fds []*xlator.FD, src int, si
 		}
 		return pos - start, nil
 	})
+}
+
+// holeGrain is the smallest hole a file system can have: no block is
+// smaller than a 512-byte sector.
+const holeGrain = 512
+
+// copyFreshDense copies a source file that fits in buf without asking
+// where its holes are, when its contents show it has none: a hole reads
+// as zeros over at least a whole aligned sector, so a file in which
+// every aligned sector (the last, partial one too) holds a nonzero byte
+// has no hole. Through protocol/client that saves the SEEK_HOLE round
+// trip of nearly every file, and a small file's read is answered from
+// its open reply (quick-read). ok is false, with nothing written, when
+// the file does not qualify; copyFreshBy then copies it.
+func (r *Replicate) copyFreshDense(ctx context.Context, fds []*xlator.FD, src int, sinks []bool, st xlator.Stat, buf []byte) (written int64, ok bool, err error) {
+	size := int64(st.Size)
+	if size == 0 || size > int64(len(buf)) {
+		return 0, false, nil
+	}
+	data := buf[:size]
+	m, err := readFull(ctx, r.kids[src], fds[src], data, 0)
+	if err != nil || int64(m) != size || !everySectorNonzero(data) {
+		return 0, false, nil // copyFreshBy reads again, hole by hole
+	}
+	c := xlator.RootCall()
+	for i := range r.kids {
+		if sinks[i] {
+			if _, err := r.kids[i].Write(ctx, c, fds[i], data, 0); err != nil {
+				return written, true, err
+			}
+			written += size
+		}
+	}
+	return written, true, nil
+}
+
+// everySectorNonzero reports whether each aligned holeGrain-byte piece
+// of b holds a nonzero byte.
+func everySectorNonzero(b []byte) bool {
+	for len(b) > 0 {
+		n := min(len(b), holeGrain)
+		if allZero(b[:n]) {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+// allZero reports whether every byte of b is zero.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // copyFreshBy is copyFresh with the copy of each range of data given:
