@@ -27,6 +27,7 @@ import (
 // the test's directory.
 type migration struct {
 	old, new, mnt string
+	log           string // the mount's log, in the test's directory
 }
 
 // newMigration makes empty OLD, NEW and MNT directories. Cleanup
@@ -36,7 +37,7 @@ func newMigration(t *testing.T) *migration {
 	t.Helper()
 	dir := testDir(t)
 	m := &migration{old: mkdirAll(t, filepath.Join(dir, "old")), new: mkdirAll(t, filepath.Join(dir, "new")),
-		mnt: mkdirAll(t, filepath.Join(dir, "mnt"))}
+		mnt: mkdirAll(t, filepath.Join(dir, "mnt")), log: filepath.Join(dir, "mount.log")}
 	t.Cleanup(func() { m.cleanup(t) })
 	return m
 }
@@ -116,8 +117,11 @@ func (m *migration) must(t *testing.T, limit time.Duration, args ...string) stri
 
 func (m *migration) start(t *testing.T, extra ...string) {
 	t.Helper()
-	args := append([]string{"migrate", "start", "--from", m.old, "--to", m.new, "--mount", m.mnt}, extra...)
+	args := append([]string{"migrate", "start", "--from", m.old, "--to", m.new, "--mount", m.mnt, "--log-file", m.log}, extra...)
 	m.must(t, time.Minute, args...)
+	if fi, err := os.Stat(m.log); err != nil || fi.Size() == 0 {
+		t.Errorf("the mount did not log to --log-file %s: %v", m.log, err)
+	}
 }
 
 func (m *migration) finish(t *testing.T) string {
@@ -252,7 +256,7 @@ func TestMigrateStartRefusals(t *testing.T) {
 		{"MNT inside OLD", m.old, m.new, inside, "inside the other"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, code := m.loom(t, 30*time.Second, "migrate", "start", "--from", c.from, "--to", c.to, "--mount", c.mnt)
+			out, code := m.loom(t, 30*time.Second, "migrate", "start", "--from", c.from, "--to", c.to, "--mount", c.mnt, "--log-file", m.log)
 			if code == 0 || !strings.Contains(out, c.want) {
 				t.Errorf("exit %d, output %q; want a failure saying %q", code, out, c.want)
 			}

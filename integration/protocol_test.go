@@ -306,7 +306,7 @@ func TestProtocolMountRefused(t *testing.T) {
 	vol := filepath.Join(dir, "client.vol")
 	os.WriteFile(vol, []byte(clientVolfile("127.0.0.1", port, "brick", "username alice", "password wrong")), 0o644)
 	mp := mkdirAll(t, filepath.Join(dir, "mnt"))
-	r := runLoom(t, "mount", "-f", vol, mp)
+	r := runLoom(t, "mount", "-f", vol, "-l", filepath.Join(dir, "mount.log"), mp)
 	if r.code == 0 {
 		runUmount(mp, true)
 		t.Fatal("loom mount succeeded with a wrong password")

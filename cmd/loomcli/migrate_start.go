@@ -17,7 +17,7 @@ import (
 var migrateStartCommand = &Command{
 	Name:    "start",
 	Summary: "start (or resume) a live migration of OLD to NEW, mounted on MNT",
-	Usage:   "loom migrate start --from OLD --to NEW --mount MNT [--rate-limit MiB/s] [--workers N] [--via-server]",
+	Usage:   "loom migrate start --from OLD --to NEW --mount MNT [--rate-limit MiB/s] [--workers N] [--via-server] [--log-file FILE]",
 	Help: `Checks the three directories (OLD a directory, NEW empty or a migration of
 this OLD that stopped, MNT not mounted, none inside another), writes the
 migration's volfile and state into NEW/.loom, mounts the replicate graph on
@@ -35,7 +35,10 @@ Options:
   --workers N          directories and files healed in parallel (default 8)
   --via-server         go through protocol/server and protocol/client on
                        127.0.0.1 (one volfile, one process), as a networked
-                       migration would`,
+                       migration would
+  --log-file FILE      the mount's log (default as loom mount's: the
+                       mountpoint's path with dashes for slashes, under
+                       /var/log/loom for root); kept for resume`,
 }
 
 func runMigrateStart(ctx context.Context, env *Env, args []string) int {
@@ -46,6 +49,7 @@ func runMigrateStart(ctx context.Context, env *Env, args []string) int {
 	rate := fs.Float64("rate-limit", 0, "")
 	workers := fs.Int("workers", 8, "")
 	viaServer := fs.Bool("via-server", false, "")
+	logFile := fs.String("log-file", "", "")
 	pos, status, ok := runFlags(env, migrateStartCommand, fs, args)
 	if !ok {
 		return status
@@ -65,6 +69,11 @@ func runMigrateStart(ctx context.Context, env *Env, args []string) int {
 		return env.failf("migrate start", "%v", err)
 	}
 	st.RateLimit, st.Workers, st.ViaServer = *rate, *workers, *viaServer
+	if *logFile != "" {
+		if st.LogFile, err = absPath(*logFile); err != nil {
+			return env.failf("migrate start", "--log-file: %v", err)
+		}
+	}
 	resumed := st.Starts > 0
 	if err := mountMigration(ctx, env, st); err != nil {
 		return env.failf("migrate start", "%v", err)
@@ -176,7 +185,11 @@ func mountMigration(ctx context.Context, env *Env, st *migrateState) error {
 	}
 	var errOut strings.Builder
 	menv := &Env{Stdin: env.Stdin, Stdout: env.Stdout, Stderr: &errOut, Prog: env.Prog}
-	if Run(ctx, menv, []string{"mount", "-f", vol, "--pid-file", migratePidPath(st.New), "--", st.Mount}) != exitOK {
+	argv := []string{"mount", "-f", vol, "--pid-file", migratePidPath(st.New)}
+	if st.LogFile != "" {
+		argv = append(argv, "-l", st.LogFile)
+	}
+	if Run(ctx, menv, append(argv, "--", st.Mount)) != exitOK {
 		unbindBricks(st)
 		return fmt.Errorf("mounting the migration graph (%s): %s", vol, strings.TrimSpace(errOut.String()))
 	}

@@ -30,6 +30,7 @@ type migrateState struct {
 	Port      int       `json:"port,omitempty"`
 	RateLimit float64   `json:"rate_limit_mib_s,omitempty"` // 0: none
 	Workers   int       `json:"workers"`
+	LogFile   string    `json:"log_file,omitempty"` // the mount's log; "": loom mount's default
 	StartedAt time.Time `json:"started_at"`
 	Starts    int       `json:"starts"` // mounts so far (1 + resumes)
 	// Checkpoint is the last progress seen by a loom migrate command.

@@ -110,7 +110,7 @@ func runLoomMigrate(ctx context.Context, b *bench, dst string, viaServer bool) e
 		return err
 	}
 	defer os.Remove(mnt)
-	args := []string{"migrate", "start", "--from", b.old, "--to", dst, "--mount", mnt}
+	args := []string{"migrate", "start", "--from", b.old, "--to", dst, "--mount", mnt, "--log-file", dst + "-mount.log"}
 	if viaServer {
 		args = append(args, "--via-server")
 	}
