@@ -1,6 +1,9 @@
 package xlator
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // InternalXattrPrefix starts the names of Loom's own metadata xattrs as
 // translators use them ("loom.gfid", "loom.pending.…"). storage/posix
@@ -22,6 +25,36 @@ const XDataGFIDAssigned = "loom.gfid-assigned"
 // asks for them in the lookup it makes under the file's locks, sparing a
 // listxattr round trip on every copy.
 const XDataXattrNames = "loom.xattr-names"
+
+// XDataContent is a Lookup request key whose value is a size limit
+// (ContentRequest): a leaf that stores file data answers, for a regular
+// file of at most that many bytes, with the same key whose value is the
+// file's whole contents, read without changing its access time. A reply
+// without the key means they were not read. replicate's heal of a new
+// file through protocol/client asks for them in the lookup it makes under
+// the file's locks, sparing the open, read and release round trips of a
+// small file. A translator that changes file data must not pass the
+// request on unanswered.
+const XDataContent = "loom.content"
+
+// MaxContent is the largest limit an XDataContent request may name (the
+// wire's bound on an xdata value).
+const MaxContent = 64 << 10
+
+// ContentRequest is the XDataContent request value for limit bytes.
+func ContentRequest(limit int) []byte {
+	return []byte(strconv.Itoa(min(limit, MaxContent)))
+}
+
+// ContentLimit returns the limit an XDataContent request value names;
+// ok is false for a malformed one.
+func ContentLimit(v []byte) (limit int, ok bool) {
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return min(n, MaxContent), true
+}
 
 // JoinXattrNames is the XDataXattrNames value for names.
 func JoinXattrNames(names []string) []byte {

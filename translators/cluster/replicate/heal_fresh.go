@@ -90,7 +90,14 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 		}
 	}
 	loc := nameless(g) // shared by every fop below: none changes it
-	states := r.lookupEach(ctx, loc)
+	// A small file on a source that is not a local file (through
+	// protocol/client) comes with its lookup: no open, read and release
+	// round trips on the source.
+	ask := -1
+	if reg && j.size <= xlator.MaxContent && !localChild(r.kids[src]) {
+		ask = src
+	}
+	states := r.lookupEach(ctx, loc, ask)
 	if !freshPlanOK(states, typ, src, sinks) {
 		return false, nil
 	}
@@ -110,15 +117,22 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 				fds[i] = j.fds[i]
 			}
 		}
+		// Contents read under the locks, without holes (a hole reads
+		// as zero sectors: copyFreshDense), are written as they are;
+		// the source needs no descriptor then.
+		content, haveContent := states[src].Content, false
+		if states[src].ContentKnown && uint64(len(content)) == st.Size && (len(content) == 0 || everySectorNonzero(content)) {
+			haveContent = true
+		}
 		var opened []int
 		defer func() {
 			for _, i := range opened {
 				r.kids[i].Release(context.Background(), c, fds[i])
 			}
 		}()
-		noatime := false
+		noatime := haveContent // read with O_NOATIME by the lookup
 		for i := range r.kids {
-			if !parts[i] || fds[i] != nil {
+			if !parts[i] || fds[i] != nil || (i == src && haveContent) {
 				continue
 			}
 			flags := uint32(syscall.O_WRONLY)
@@ -138,7 +152,12 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 			}
 			opened = append(opened, i)
 		}
-		written, err := r.copyFresh(ctx, fds, src, sinks, st)
+		var written int64
+		if haveContent {
+			written, err = r.writeFresh(ctx, fds, sinks, content)
+		} else {
+			written, err = r.copyFresh(ctx, fds, src, sinks, st)
+		}
 		if err != nil {
 			return false, err
 		}
@@ -219,6 +238,25 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 	}
 	r.inodes.forget(g)
 	return true, nil
+}
+
+// contentReq asks a lookup for a file's contents up to MaxContent.
+var contentReq = xlator.ContentRequest(xlator.MaxContent)
+
+// localChild reports whether t keeps its files locally below nothing
+// but data-transparent translators (localFile without a descriptor).
+func localChild(t xlator.Translator) bool {
+	for depth := 0; depth < 8; depth++ {
+		if _, ok := t.(xlator.BackingFiler); ok {
+			return true
+		}
+		kids := t.Children()
+		if !dataTransparent[t.Type()] || len(kids) != 1 {
+			return false
+		}
+		t = kids[0]
+	}
+	return false
 }
 
 // xattrNamesReq asks a lookup for the entry's xattr names too.
@@ -335,6 +373,25 @@ func (r *Replicate) copyFresh(ctx context.Context, fds []*xlator.FD, src int, si
 	})
 }
 
+// writeFresh writes a new file's whole contents, read by the lookup
+// under its locks, to every sink and returns the bytes written.
+func (r *Replicate) writeFresh(ctx context.Context, fds []*xlator.FD, sinks []bool, data []byte) (int64, error) {
+	if len(data) == 0 {
+		return 0, nil
+	}
+	var written int64
+	c := xlator.RootCall()
+	for i := range r.kids {
+		if sinks[i] {
+			if _, err := r.kids[i].Write(ctx, c, fds[i], data, 0); err != nil {
+				return written, err
+			}
+			written += int64(len(data))
+		}
+	}
+	return written, nil
+}
+
 // holeGrain is the smallest hole a file system can have: no block is
 // smaller than a 512-byte sector.
 const holeGrain = 512
@@ -357,16 +414,8 @@ func (r *Replicate) copyFreshDense(ctx context.Context, fds []*xlator.FD, src in
 	if err != nil || int64(m) != size || !everySectorNonzero(data) {
 		return 0, false, nil // copyFreshBy reads again, hole by hole
 	}
-	c := xlator.RootCall()
-	for i := range r.kids {
-		if sinks[i] {
-			if _, err := r.kids[i].Write(ctx, c, fds[i], data, 0); err != nil {
-				return written, true, err
-			}
-			written += size
-		}
-	}
-	return written, true, nil
+	written, err = r.writeFresh(ctx, fds, sinks, data)
+	return written, true, err
 }
 
 // everySectorNonzero reports whether each aligned holeGrain-byte piece
@@ -596,7 +645,7 @@ func (r *Replicate) freshJobs(created []newEntry, newBricks []bool) []freshJob {
 // once, and a goroutine per lookup cost more (its start, its stack
 // growing through the translators, the wake-ups) than the lookups of a
 // local brick themselves.
-func (r *Replicate) lookupEach(ctx context.Context, loc *xlator.Loc) []replyState {
+func (r *Replicate) lookupEach(ctx context.Context, loc *xlator.Loc, content int) []replyState {
 	up, fresh := r.upSet(), r.freshSet()
 	states := make([]replyState, len(r.kids))
 	c := xlator.RootCall()
@@ -604,9 +653,16 @@ func (r *Replicate) lookupEach(ctx context.Context, loc *xlator.Loc) []replyStat
 		if !up[i] {
 			continue
 		}
-		st, x, err := r.kids[i].Lookup(ctx, c, loc, r.changelogReq(xattrNamesReq, i))
+		req := r.changelogReq(xattrNamesReq, i)
+		if i == content {
+			req[xlator.XDataContent] = contentReq
+		}
+		st, x, err := r.kids[i].Lookup(ctx, c, loc, req)
 		if err != nil {
 			continue
+		}
+		if v, ok := x[xlator.XDataContent]; ok && i == content {
+			states[i].Content, states[i].ContentKnown = v, true
 		}
 		states[i].OK = true
 		states[i].Stat = st

@@ -30,6 +30,11 @@ type replyState struct {
 	// answered: XattrNamesKnown.
 	XattrNames      []string
 	XattrNamesKnown bool
+	// Content is a small file's whole contents, when the lookup asked
+	// for them (xlator.XDataContent) and the child read them:
+	// ContentKnown.
+	Content      []byte
+	ContentKnown bool
 }
 
 // verdict is the outcome of comparing the children's changelogs for one

@@ -13,8 +13,10 @@ import (
 // Lookup resolves loc and returns its attributes, giving it a GFID if it
 // has none (see statAt). The reply XData holds "loom.gfid-assigned" when
 // that happened (on the root: when the root had no GFID as the brick was
-// opened, for as long as this process runs), and the value of each
-// "loom.*" name in req that exists.
+// opened, for as long as this process runs), the value of each
+// "loom.*" name in req that exists, the entry's xattr names when asked
+// (xlator.XDataXattrNames) and a small file's contents when asked
+// (xlator.XDataContent).
 func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req xlator.XData) (xlator.Stat, xlator.XData, error) {
 	t, err := p.resolve(loc)
 	if err != nil {
@@ -49,8 +51,16 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 			reply[xlator.XDataXattrNames] = xlator.JoinXattrNames(visibleNames(list))
 		}
 	}
+	if v, ok := req[xlator.XDataContent]; ok {
+		if data, ok := p.lookupContent(&t, st, v); ok {
+			if reply == nil {
+				reply = xlator.XData{}
+			}
+			reply[xlator.XDataContent] = data
+		}
+	}
 	for key := range req {
-		if !strings.HasPrefix(key, "loom.") || key == XDataGFIDAssigned || key == xlator.XDataXattrNames {
+		if !isXattrKey(key) {
 			continue
 		}
 		attr := p.ns + "." + key
@@ -81,7 +91,7 @@ func (p *Posix) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req
 func (p *Posix) listedNames(t *target, req xlator.XData) (list []byte, ok bool, err error) {
 	n := 0
 	for key := range req {
-		if strings.HasPrefix(key, "loom.") && key != XDataGFIDAssigned && key != xlator.XDataXattrNames {
+		if isXattrKey(key) {
 			n++
 		}
 	}
@@ -90,6 +100,48 @@ func (p *Posix) listedNames(t *target, req xlator.XData) (list []byte, ok bool, 
 	}
 	list, err = readValue(func(b []byte) (int, error) { return listxattrAt(t.dir, t.name, b) })
 	return list, err == nil, err
+}
+
+// isXattrKey reports whether a Lookup request key names an xattr value
+// ("loom.*"), not one of the keys that ask for something else.
+func isXattrKey(key string) bool {
+	return strings.HasPrefix(key, "loom.") && key != XDataGFIDAssigned &&
+		key != xlator.XDataXattrNames && key != xlator.XDataContent
+}
+
+// lookupContent reads the whole contents of the regular file t for an
+// XDataContent request with value v, when the file has at most the
+// limit's bytes: through a descriptor of its own opened with O_NOATIME
+// (so the access time stays), reading one byte more than st's size to be
+// sure it has not grown. ok is false when it does not qualify or cannot
+// be read so (a caller who is neither owner nor root cannot use
+// O_NOATIME): the reply then leaves the key out.
+func (p *Posix) lookupContent(t *target, st xlator.Stat, v []byte) ([]byte, bool) {
+	limit, ok := xlator.ContentLimit(v)
+	if !ok || st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size > uint64(limit) {
+		return nil, false
+	}
+	fd, err := openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOATIME|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, false
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, st.Size+1)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Pread(fd, buf[n:], int64(n))
+		if err != nil {
+			return nil, false
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	if uint64(n) != st.Size {
+		return nil, false
+	}
+	return buf[:n:n], true
 }
 
 // visibleNames is the NUL-separated on-disk name list without Loom's
