@@ -35,6 +35,9 @@ type Config struct {
 	LoopArgs    []string
 	ProfileDir  string
 	StraceDir   string
+	// HealOnDisk puts the heal group's tree, copy and bricks on the
+	// disk under WorkDir instead of the run's tmpfs.
+	HealOnDisk bool
 }
 
 // fullSizes are the documented sizes of a real run.
@@ -74,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 	loomArgs := fs.String("loom-args", "", "extra space-separated arguments for `loom mount` (e.g. \"-o entry_timeout=2\")")
 	loopArgs := fs.String("loopback-args", "", "extra space-separated flags for both loopback targets (e.g. -allow-other, which adds default_permissions)")
 	fs.StringVar(&c.ProfileDir, "cpuprofile-dir", "", "write each daemon's CPU profile (<target>.pprof; loom-net2's loom serve: <target>-server.pprof) into this directory")
+	fs.BoolVar(&c.HealOnDisk, "heal-on-disk", false, "run the heal group (its tree, cp -a's copy and the bricks) in the run's directory under -workdir, on disk, instead of on the tmpfs")
 	fs.StringVar(&c.StraceDir, "strace-dir", "", "run each daemon under `strace -f -c` and write <target>.strace here (slow: for syscall counts only)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

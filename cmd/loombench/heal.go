@@ -19,7 +19,9 @@ import (
 // in the same round. It runs only on the loom-heal target, which runs
 // nothing else, and is not a default group (a round takes seconds).
 //
-// Each visit generates the tree (untimed) on the run's tmpfs, times
+// Each visit generates the tree (untimed) on the run's tmpfs (with
+// -heal-on-disk: in the run's directory on disk, where both the copy and
+// the heal pay the disk file system's costs), times
 // `cp -a` of it, then starts `loom mount` of replicate(source, empty) and
 // watches the mount's log for "full heal finished"; then (and every half
 // second meanwhile, in case the log says nothing) it asks `loom heal
@@ -63,8 +65,9 @@ func targetUsed(cfg *Config, name string) bool {
 	return false
 }
 
-// healTargetT is the heal group's target: a directory on the run's tmpfs
-// (each visit mounts its own replicate graph there) and the loom binary.
+// healTargetT is the heal group's target: a directory on the run's tmpfs,
+// or with -heal-on-disk in the run's directory on disk (each visit
+// mounts its own replicate graph there), and the loom binary.
 type healTargetT struct {
 	env *Env
 	dir string
@@ -100,6 +103,9 @@ func (t *healTargetT) Setup(ctx context.Context, env *Env) error {
 	}
 	t.env, t.bin = env, bin
 	t.dir = filepath.Join(env.Scratch, healTarget)
+	if env.Cfg.HealOnDisk {
+		t.dir = filepath.Join(env.Work, healTarget)
+	}
 	if err := os.MkdirAll(t.dir, 0o755); err != nil {
 		return fmt.Errorf("setup %s: %w", healTarget, err)
 	}

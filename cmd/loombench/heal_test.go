@@ -5,22 +5,24 @@ import (
 	"testing"
 )
 
-// TestQuickHeal runs `loombench -quick -groups heal` end to end: a real
-// loom mount of replicate(2) heals the generated tree onto the empty
-// brick (the run checks the healed brick's entries and bytes), every
-// heal row gets a figure, only loom-heal is set up, nothing stays
-// mounted.
+// TestQuickHeal runs `loombench -quick -groups heal` end to end, on the
+// tmpfs and with -heal-on-disk: a real loom mount of replicate(2) heals
+// the generated tree onto the empty brick (the run checks the healed
+// brick's entries and bytes), every heal row gets a figure, only
+// loom-heal is set up, nothing stays mounted.
 func TestQuickHeal(t *testing.T) {
-	_, res := quickRun(t, "-groups", "heal")
-	if len(res.Targets) != 1 || res.Targets[0].Name != healTarget {
-		t.Fatalf("targets %v, want only %s", res.Targets, healTarget)
-	}
-	if len(res.Workloads) != 3 {
-		t.Fatalf("got %d workloads, want the 3 heal rows", len(res.Workloads))
-	}
-	for _, w := range res.Workloads {
-		if c := w.cell(healTarget); c == nil || len(c.Samples) != 1 || c.Median <= 0 {
-			t.Errorf("%s: no figure: %+v", w.Name, c)
+	for _, extra := range [][]string{nil, {"-heal-on-disk"}} {
+		_, res := quickRun(t, append([]string{"-groups", "heal"}, extra...)...)
+		if len(res.Targets) != 1 || res.Targets[0].Name != healTarget {
+			t.Fatalf("%v: targets %v, want only %s", extra, res.Targets, healTarget)
+		}
+		if len(res.Workloads) != 3 {
+			t.Fatalf("%v: got %d workloads, want the 3 heal rows", extra, len(res.Workloads))
+		}
+		for _, w := range res.Workloads {
+			if c := w.cell(healTarget); c == nil || len(c.Samples) != 1 || c.Median <= 0 {
+				t.Errorf("%v: %s: no figure: %+v", extra, w.Name, c)
+			}
 		}
 	}
 }
