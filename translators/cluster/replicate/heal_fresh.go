@@ -244,19 +244,10 @@ func (r *Replicate) healNewLocked(ctx context.Context, j *freshJob) (bool, error
 var contentReq = xlator.ContentRequest(xlator.MaxContent)
 
 // localChild reports whether t keeps its files locally below nothing
-// but data-transparent translators (localFile without a descriptor).
+// but data-transparent translators (see localFile).
 func localChild(t xlator.Translator) bool {
-	for depth := 0; depth < 8; depth++ {
-		if _, ok := t.(xlator.BackingFiler); ok {
-			return true
-		}
-		kids := t.Children()
-		if !dataTransparent[t.Type()] || len(kids) != 1 {
-			return false
-		}
-		t = kids[0]
-	}
-	return false
+	_, ok := backingLeaf(t)
+	return ok
 }
 
 // xattrNamesReq asks a lookup for the entry's xattr names too.
@@ -527,17 +518,28 @@ var dataTransparent = map[string]bool{"features/locks": true, "features/index": 
 // or that of its only child when t is data-transparent. ok is false for
 // anything else (protocol/client, a translator that sees data).
 func localFile(t xlator.Translator, fd *xlator.FD) (int, bool) {
+	bf, ok := backingLeaf(t)
+	if !ok {
+		return -1, false
+	}
+	return bf.BackingFile(fd)
+}
+
+// backingLeaf returns t when it keeps its files locally
+// (xlator.BackingFiler), or the one below the chain of data-transparent
+// translators that t starts.
+func backingLeaf(t xlator.Translator) (xlator.BackingFiler, bool) {
 	for depth := 0; depth < 8; depth++ {
 		if bf, ok := t.(xlator.BackingFiler); ok {
-			return bf.BackingFile(fd)
+			return bf, true
 		}
 		kids := t.Children()
 		if !dataTransparent[t.Type()] || len(kids) != 1 {
-			return -1, false
+			return nil, false
 		}
 		t = kids[0]
 	}
-	return -1, false
+	return nil, false
 }
 
 // localFiles returns the OS descriptors of the source and sinks, indexed
