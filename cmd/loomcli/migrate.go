@@ -25,7 +25,7 @@ entry, unmounts and removes Loom's metadata from both, and NEW is then
 used on its own.
 
   loom migrate start --from OLD --to NEW --mount MNT [--rate-limit MiB/s]
-                     [--workers N] [--via-server]
+                     [--workers N] [--via-server] [--log-file FILE]
   loom migrate status [--json] [--watch] MNT
   loom migrate pause MNT
   loom migrate resume MNT     resume a paused copy, or restart the mount of
