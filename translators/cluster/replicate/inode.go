@@ -20,13 +20,60 @@ type inodeInfo struct {
 }
 
 // inodeTable maps GFIDs to their inodeInfo.
+//
+// A lookup reads the children one after another (or in parallel) with no
+// lock held, while a heal or a failed write changes the same inode's
+// changelog and drops (forget) or lowers (blame) what is known of it. A
+// lookup that read one child before such a change and another after it
+// would record a state that never existed, say "both copies good" for a
+// copy the entry heal has just created empty. So every forget and blame
+// is numbered, and a lookup stores what it learned only when no change of
+// its inode was numbered after it began (setSince); otherwise it looks
+// again.
 type inodeTable struct {
 	mu sync.Mutex
 	m  map[xlator.GFID]*inodeInfo
+
+	seq     uint64                 // changes (forget, blame) numbered so far
+	changed map[xlator.GFID]uint64 // number of each inode's last change
+	floor   uint64                 // changes up to this number were dropped from changed
 }
 
 func newInodeTable() *inodeTable {
-	return &inodeTable{m: map[xlator.GFID]*inodeInfo{}}
+	return &inodeTable{m: map[xlator.GFID]*inodeInfo{}, changed: map[xlator.GFID]uint64{}}
+}
+
+// since returns the number of the last change: a lookup that begins now
+// passes it to setSince.
+func (t *inodeTable) since() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.seq
+}
+
+// setSince records the state of g learned by a lookup that began at
+// since, unless g was forgotten or blamed after that: then it stores
+// nothing and returns false (the lookup must look again).
+func (t *inodeTable) setSince(g xlator.GFID, in *inodeInfo, since uint64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.floor > since || t.changed[g] > since {
+		return false
+	}
+	t.setLocked(g, in)
+	return true
+}
+
+// changedLocked numbers a change of g.
+func (t *inodeTable) changedLocked(g xlator.GFID) {
+	t.seq++
+	if len(t.changed) >= maxInodes {
+		// Forget the numbers, conservatively: every lookup begun
+		// before now counts as raced.
+		t.changed = map[xlator.GFID]uint64{}
+		t.floor = t.seq
+	}
+	t.changed[g] = t.seq
 }
 
 // get returns the state of g, or nil when it is not known.
@@ -40,6 +87,10 @@ func (t *inodeTable) get(g xlator.GFID) *inodeInfo {
 func (t *inodeTable) set(g xlator.GFID, in *inodeInfo) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.setLocked(g, in)
+}
+
+func (t *inodeTable) setLocked(g xlator.GFID, in *inodeInfo) {
 	if len(t.m) >= maxInodes {
 		t.m = map[xlator.GFID]*inodeInfo{}
 	}
@@ -51,12 +102,14 @@ func (t *inodeTable) forget(g xlator.GFID) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.m, g)
+	t.changedLocked(g)
 }
 
 // blame marks the children in failed as no longer readable for typ.
 func (t *inodeTable) blame(g xlator.GFID, typ int, failed []bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changedLocked(g)
 	in := t.m[g]
 	if in == nil {
 		return

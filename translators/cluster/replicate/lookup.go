@@ -54,7 +54,29 @@ func (r *Replicate) lookupAll(ctx context.Context, c *xlator.Call, loc *xlator.L
 // changelog decides: an entry a source lacks was deleted (ENOENT); one a
 // sink lacks was created while it was away. A GFID or type mismatch, or a
 // split-brain, answers EIO.
+//
+// A lookup that raced a heal's or a failed write's change of the same
+// inode (inodeTable.setSince) looks again, up to lookupRetries times.
 func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req xlator.XData) (xlator.Stat, xlator.XData, error) {
+	for try := 0; ; try++ {
+		st, x, err, raced := r.lookupOnce(ctx, c, loc, req, r.inodes.since(), try == lookupRetries)
+		if !raced {
+			return st, x, err
+		}
+		r.Log().Debug("lookup raced a change of its inode: looking again", "path", loc.Path, "try", try+1)
+	}
+}
+
+// lookupRetries is how many times a lookup that raced a change of its
+// inode looks again. Each race needs a heal step or a failed write on
+// the same inode while the lookup runs, so a second try almost always
+// settles it; the last try answers (and stores) whatever it finds.
+const lookupRetries = 8
+
+// lookupOnce is one pass of Lookup, begun when the inode table's change
+// number was since. It returns raced (and nothing else) when its inode
+// changed meanwhile, unless last is set.
+func (r *Replicate) lookupOnce(ctx context.Context, c *xlator.Call, loc *xlator.Loc, req xlator.XData, since uint64, last bool) (_ xlator.Stat, _ xlator.XData, _ error, raced bool) {
 	ans, states := r.lookupAll(ctx, c, loc, req)
 	present, absent := 0, 0
 	for i := range ans {
@@ -70,12 +92,12 @@ func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc,
 		for i := range ans {
 			errs[i] = ans[i].err
 		}
-		return xlator.Stat{}, nil, pickErr(errs, "lookup", loc.Path)
+		return xlator.Stat{}, nil, pickErr(errs, "lookup", loc.Path), false
 	}
 	if absent > 0 && !loc.IsRoot() {
 		if !r.entryExists(ctx, loc, states) {
 			r.healer.remember(loc.Parent, r.parentLoc(loc))
-			return xlator.Stat{}, nil, syscall.ENOENT
+			return xlator.Stat{}, nil, syscall.ENOENT, false
 		}
 		if r.healName(ctx, loc) {
 			// The sinks have the entry now (blamed until its heal):
@@ -102,13 +124,17 @@ func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc,
 	}
 	in := infoFrom(states)
 	g := firstOK(states).Stat.GFID
-	r.inodes.set(g, in)
+	if last {
+		r.inodes.set(g, in)
+	} else if !r.inodes.setSince(g, in, since) {
+		return xlator.Stat{}, nil, nil, true
+	}
 	if needsHeal(states) {
 		r.healer.remember(g, loc)
 	}
 	if in.mismatch {
 		r.Log().Warn("gfid or type split-brain: the replicas hold different files under one name", "path", loc.Path)
-		return xlator.Stat{}, nil, xlator.Wrap("lookup", loc.Path, syscall.EIO)
+		return xlator.Stat{}, nil, xlator.Wrap("lookup", loc.Path, syscall.EIO), false
 	}
 	i, err := r.chooseRead(in, statType(in), r.upSet(), g, c)
 	if err != nil {
@@ -117,10 +143,10 @@ func (r *Replicate) Lookup(ctx context.Context, c *xlator.Call, loc *xlator.Loc,
 			// listing and attributes come from the first copy.
 			i = firstOKIndex(states)
 		} else {
-			return xlator.Stat{}, nil, xlator.Wrap("lookup", loc.Path, err)
+			return xlator.Stat{}, nil, xlator.Wrap("lookup", loc.Path, err), false
 		}
 	}
-	return ans[i].stat, r.stripChangelog(ans[i].x, req), nil
+	return ans[i].stat, r.stripChangelog(ans[i].x, req), nil, false
 }
 
 // entryExists decides, for an entry some children lack, whether it exists:
@@ -181,17 +207,29 @@ func firstOKIndex(states []replyState) int {
 }
 
 // refresh looks an inode up by GFID (or loc) to learn its state.
+// A refresh that raced a change of the inode looks again, as Lookup does.
 func (r *Replicate) refresh(ctx context.Context, g xlator.GFID, loc *xlator.Loc) *inodeInfo {
 	l := loc
 	if l == nil || l.Path == "" && l.GFID.IsZero() {
 		l = &xlator.Loc{GFID: g}
 	}
-	_, states := r.lookupAll(ctx, xlator.RootCall(), l, nil)
-	if firstOKIndex(states) == 0 && !states[0].OK {
-		return nil
+	var states []replyState
+	var in *inodeInfo
+	for try := 0; ; try++ {
+		since := r.inodes.since()
+		_, states = r.lookupAll(ctx, xlator.RootCall(), l, nil)
+		if firstOKIndex(states) == 0 && !states[0].OK {
+			return nil
+		}
+		in = infoFrom(states)
+		if try == lookupRetries {
+			r.inodes.set(g, in)
+			break
+		}
+		if r.inodes.setSince(g, in, since) {
+			break
+		}
 	}
-	in := infoFrom(states)
-	r.inodes.set(g, in)
 	if needsHeal(states) {
 		r.healer.remember(g, loc)
 	}
