@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -104,6 +105,22 @@ func BenchmarkFstat(b *testing.B) {
 	ctx, call := context.Background(), xlator.RootCall()
 	for b.Loop() {
 		if _, err := c.Fstat(ctx, call, fd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMknod is one entry-creating round trip (a new name in the
+// root), with the parent attributes the server adds to its reply.
+func BenchmarkMknod(b *testing.B) {
+	c, _ := benchFile(b, 0)
+	ctx, call := context.Background(), xlator.RootCall()
+	i := 0
+	for b.Loop() {
+		i++
+		loc := xlator.RootLoc().Child(fmt.Sprintf("n%d", i))
+		loc.GFID = xlator.NewGFID()
+		if _, err := c.Mknod(ctx, call, loc, syscall.S_IFREG|0o644, 0, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -132,7 +132,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 	c.parents = newParentAttrs(o.Duration(keyReplyAttr))
 	c.noCaps = newNoCaps(o.Duration(keyReplyAttr))
 	c.quickMax, c.quickTTL = uint32(o.Size(keyQuickRead)), o.Duration(keyReplyAttr)
-	c.behind = newBehind(func(msg string, args ...any) { c.Log().Warn(msg, args...) })
+	c.behind = newBehind()
 	host, _ := os.Hostname()
 	c.process = fmt.Sprintf("%s:%d", host, os.Getpid())
 	switch o.String(transport.KeyType) {

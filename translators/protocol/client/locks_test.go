@@ -89,3 +89,43 @@ func TestLocksReleasedWithConnection(t *testing.T) {
 		t.Fatal("B did not get the lock after A's connection ended")
 	}
 }
+
+// An inodelk unlock does not wait for the server (a one-way request), yet
+// a lock this client asks for right after it, with another owner, never
+// finds the range still held: the server runs the unlock first. The same
+// holds for entrylk.
+func TestUnlockOneWayThenLock(t *testing.T) {
+	s := startLockServer(t)
+	c := startClient(t, s)
+	ctx := context.Background()
+	root := xlator.RootLoc()
+	for i := range 200 {
+		owner := &xlator.Call{LockOwner: uint64(2*i + 1)}
+		next := &xlator.Call{LockOwner: uint64(2*i + 2)}
+		wl := xlator.Flock{Type: xlator.WriteLock}
+		if err := c.Inodelk(ctx, owner, "d", root, xlator.LkSet, wl); err != nil {
+			t.Fatalf("round %d: inodelk: %v", i, err)
+		}
+		if err := c.Inodelk(ctx, owner, "d", root, xlator.LkSet, xlator.Flock{Type: xlator.Unlock}); err != nil {
+			t.Fatalf("round %d: unlock: %v", i, err)
+		}
+		if err := c.Inodelk(ctx, next, "d", root, xlator.LkSet, wl); err != nil {
+			t.Fatalf("round %d: try-lock by another owner right after the unlock: %v", i, err)
+		}
+		if err := c.Inodelk(ctx, next, "d", root, xlator.LkSet, xlator.Flock{Type: xlator.Unlock}); err != nil {
+			t.Fatalf("round %d: unlock: %v", i, err)
+		}
+		if err := c.Entrylk(ctx, owner, "d", root, "n", xlator.EntryLockNB, xlator.EntryWrite); err != nil {
+			t.Fatalf("round %d: entrylk: %v", i, err)
+		}
+		if err := c.Entrylk(ctx, owner, "d", root, "n", xlator.EntryUnlock, xlator.EntryWrite); err != nil {
+			t.Fatalf("round %d: entry unlock: %v", i, err)
+		}
+		if err := c.Entrylk(ctx, next, "d", root, "n", xlator.EntryLockNB, xlator.EntryWrite); err != nil {
+			t.Fatalf("round %d: entry try-lock by another owner right after the unlock: %v", i, err)
+		}
+		if err := c.Entrylk(ctx, next, "d", root, "n", xlator.EntryUnlock, xlator.EntryWrite); err != nil {
+			t.Fatalf("round %d: entry unlock: %v", i, err)
+		}
+	}
+}

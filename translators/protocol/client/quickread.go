@@ -99,7 +99,7 @@ func (c *Client) quickRead(s *session, id uint64, call *xlator.Call, fd *xlator.
 	if touch && fd.Flags&syscall.O_NOATIME == 0 {
 		req := request(wire.OpRead, call)
 		req.FD, req.Off, req.Count = id, off, 1
-		c.behind.send(s, &req, make([]byte, 1), fd, fd.GFID(), fd.Loc.Path)
+		_ = s.oneWay(&req) // a session that ended has nothing to touch
 	}
 	return n, ok
 }

@@ -186,6 +186,27 @@ func (s *session) send(req *wire.Request, p *pending) (id uint64, ok bool) {
 	return id, true
 }
 
+// oneWay sends req (wire.OneWay must allow it) as a one-way request:
+// nothing waits for or receives an answer; the server runs it before any
+// request written after it. On a session that has ended it sends
+// nothing and returns ENOTCONN (the server releases a connection's
+// descriptors and locks when it ends); a failed write ends the session.
+func (s *session) oneWay(req *wire.Request) error {
+	if isClosed(s.dead) {
+		return s.notConnected()
+	}
+	if changesData(req) {
+		s.dataGen.Add(1)
+	}
+	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
+	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize), Kind: wire.KindOneWay, Op: req.Op}
+	if err := s.write(h, buf, nil); err != nil {
+		s.fail(fmt.Errorf("sending %s to %s: %w", req.Op, s.addr, err))
+		return s.notConnected()
+	}
+	return nil
+}
+
 func isClosed(ch chan struct{}) bool {
 	select {
 	case <-ch:

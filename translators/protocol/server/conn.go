@@ -211,6 +211,11 @@ func (c *conn) readLoop() error {
 			}
 			c.mu.Unlock()
 			continue
+		case wire.KindOneWay:
+			if err := c.oneWay(h); err != nil {
+				return err
+			}
+			continue
 		case wire.KindRequest:
 		default:
 			return fmt.Errorf("protocol error: a %s frame from a client", h.Kind)

@@ -51,6 +51,7 @@ const (
 	KindPing                    // liveness probe, client to server
 	KindPong                    // answer to a ping, server to client
 	KindCancel                  // the client gave up waiting for request Id
+	KindOneWay                  // a request the server runs in order and does not answer (OneWay)
 )
 
 // String names the kind.
@@ -66,6 +67,8 @@ func (k Kind) String() string {
 		return "pong"
 	case KindCancel:
 		return "cancel"
+	case KindOneWay:
+		return "one-way request"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -112,7 +115,7 @@ func ParseHeader(b []byte) (Header, error) {
 		return h, fmt.Errorf("wire: frame of %d bytes exceeds the limit of %d", h.Len, MaxFrame)
 	}
 	switch h.Kind {
-	case KindRequest, KindReply:
+	case KindRequest, KindReply, KindOneWay:
 		if !h.Op.Valid() {
 			return h, fmt.Errorf("wire: unknown op %d", uint8(h.Op))
 		}

@@ -74,6 +74,9 @@ func FuzzDecodeHeader(f *testing.F) {
 	var b [HeaderSize]byte
 	(&Header{Len: 10, Kind: KindRequest, Op: OpRead, ID: 5}).Put(b[:])
 	f.Add(b[:])
+	var one [HeaderSize]byte
+	(&Header{Len: 40, Kind: KindOneWay, Op: OpRelease}).Put(one[:])
+	f.Add(one[:])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := ParseHeader(data)
 		if err != nil {

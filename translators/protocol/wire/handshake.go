@@ -16,8 +16,9 @@ import (
 // create and open replies say whether the file has no
 // security.capability xattr. Version 4 lets the domain of an inodelk or
 // finodelk join several domains (xlator.JoinLockDomains): one request
-// locks or unlocks the range in each.
-const Version = 4
+// locks or unlocks the range in each. Version 5 added one-way requests
+// (KindOneWay, OneWay).
+const Version = 5
 
 // Magic starts every connection, in both directions.
 const Magic = "LOOM"
