@@ -49,17 +49,10 @@ type pending struct {
 	done chan struct{}
 	rep  wire.Reply
 	err  error
-	// after, when set, is called (in the reader goroutine) instead of
-	// closing done: a request sent without waiting (post).
-	after func(p *pending)
 }
 
-// finish hands the completed request to its waiter or its callback.
+// finish hands the completed request to its waiter.
 func (p *pending) finish() {
-	if p.after != nil {
-		p.after(p)
-		return
-	}
 	close(p.done)
 }
 
@@ -135,29 +128,6 @@ func (s *session) roundTrip(ctx context.Context, req *wire.Request, dest []byte)
 		return &p.rep, p.rep.Errno
 	}
 	return &p.rep, nil
-}
-
-// post sends req without waiting for its reply (a read's data goes to
-// dest, which must stay unused until after): after is called with
-// the reply's error (nil, an errno, or ENOTCONN when the session ends
-// first) from the reader goroutine, so it must not block. Frames leave in
-// the order they are written, but the server runs requests concurrently:
-// a caller that needs req done before a later request must wait for
-// after itself.
-func (s *session) post(req *wire.Request, dest []byte, after func(err error)) {
-	p := &pending{op: req.Op, dest: dest, after: func(p *pending) {
-		switch {
-		case p.err != nil:
-			after(p.err)
-		case p.rep.Errno != 0:
-			after(p.rep.Errno)
-		default:
-			after(nil)
-		}
-	}}
-	if _, ok := s.send(req, p); !ok {
-		after(s.notConnected())
-	}
 }
 
 // send registers p as the waiter of req's reply under a new request id
