@@ -129,3 +129,40 @@ func TestUnlockOneWayThenLock(t *testing.T) {
 		}
 	}
 }
+
+// An unlock that no later request carries still reaches the server
+// promptly (oneWayDelay): another client's waiting lock is granted.
+func TestDeferredUnlockLeavesAlone(t *testing.T) {
+	s := startLockServer(t)
+	a, b := startClient(t, s), startClient(t, s)
+	ctx := context.Background()
+	root := xlator.RootLoc()
+	wl := xlator.Flock{Type: xlator.WriteLock}
+	for i := range 20 {
+		// B's unlock of the round before may still be on its way:
+		// wait for it.
+		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := a.Inodelk(actx, &xlator.Call{LockOwner: 1}, "d", root, xlator.LkSetWait, wl)
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d: lock through A: %v", i, err)
+		}
+		if err := a.Inodelk(ctx, &xlator.Call{LockOwner: 1}, "d", root, xlator.LkSet, xlator.Flock{Type: xlator.Unlock}); err != nil {
+			t.Fatalf("round %d: unlock through A: %v", i, err)
+		}
+		// A sends nothing more; B's blocking lock waits for A's unlock.
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		start := time.Now()
+		err = b.Inodelk(wctx, &xlator.Call{LockOwner: 2}, "d", root, xlator.LkSetWait, wl)
+		cancel()
+		// The unlock leaves within oneWayDelay (0.5 ms); half a second
+		// allows for a loaded machine, while a wait for A's next ping
+		// (a quarter of ping-timeout) would exceed it.
+		if took := time.Since(start); err != nil || took > 500*time.Millisecond {
+			t.Fatalf("round %d: B's waiting lock after A's unlock: %v after %v", i, err, took)
+		}
+		if err := b.Inodelk(ctx, &xlator.Call{LockOwner: 2}, "d", root, xlator.LkSet, xlator.Flock{Type: xlator.Unlock}); err != nil {
+			t.Fatalf("round %d: unlock through B: %v", i, err)
+		}
+	}
+}

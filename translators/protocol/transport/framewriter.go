@@ -16,8 +16,9 @@ import (
 // side, drops to one per batch.
 //
 // Write returns once the frame has been written (or the write failed),
-// so its buffers may be reused after it returns. The zero value is
-// ready to use.
+// so its buffers may be reused after it returns. Defer queues a frame
+// that needs no hurry (a one-way request): it leaves with the next frame
+// written, or at Flush. The zero value is ready to use.
 type FrameWriter struct {
 	mu      sync.Mutex
 	cond    sync.Cond // waiters for a batch to be written
@@ -34,8 +35,8 @@ type FrameWriter struct {
 }
 
 // Write writes the buffers of one frame, in order, to w (every caller of
-// one FrameWriter passes the same w) and returns the error of the write
-// that carried them.
+// one FrameWriter passes the same w), together with the frames deferred
+// before it, and returns the error of the write that carried them.
 func (f *FrameWriter) Write(w io.Writer, bufs ...[]byte) error {
 	f.mu.Lock()
 	if f.cond.L == nil {
@@ -46,12 +47,53 @@ func (f *FrameWriter) Write(w io.Writer, bufs ...[]byte) error {
 		f.mu.Unlock()
 		return err
 	}
+	f.enqueueLocked(bufs)
+	return f.writeLocked(w, f.next)
+}
+
+// Defer queues the buffers of one frame without writing them: they leave
+// with the next frame written (one writev for both), or at the next
+// Flush. The buffers must stay unchanged until then. It reports whether
+// the writer has failed (the frame is dropped then).
+func (f *FrameWriter) Defer(bufs ...[]byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cond.L == nil {
+		f.cond.L = &f.mu
+	}
+	if f.err != nil {
+		return f.err
+	}
+	f.enqueueLocked(bufs)
+	return nil
+}
+
+// Flush writes the deferred frames, if any are still queued, to w.
+func (f *FrameWriter) Flush(w io.Writer) error {
+	f.mu.Lock()
+	if f.cond.L == nil {
+		f.cond.L = &f.mu
+	}
+	if f.err != nil || len(f.queue) == 0 {
+		err := f.err
+		f.mu.Unlock()
+		return err
+	}
+	return f.writeLocked(w, f.next)
+}
+
+func (f *FrameWriter) enqueueLocked(bufs [][]byte) {
 	for _, b := range bufs {
 		if len(b) > 0 {
 			f.queue = append(f.queue, b)
 		}
 	}
-	mine := f.next
+}
+
+// writeLocked waits until batch mine (the one being gathered when the
+// caller queued its frame) is written, writing it itself when nobody
+// else does, and unlocks f.mu.
+func (f *FrameWriter) writeLocked(w io.Writer, mine uint64) error {
 	// Wait while another goroutine writes; whoever finds nobody writing
 	// and its own frame still queued writes the queue (its frame and
 	// those gathered with it).

@@ -117,3 +117,38 @@ func TestFrameWriterError(t *testing.T) {
 		t.Errorf("%d writes, %q written; want 3 and \"okok\"", w.writes, w.buf.String())
 	}
 }
+
+// A deferred frame is not written by itself: it leaves, before the frame
+// written next, in the same batch (one writev on a socket); or at Flush.
+func TestFrameWriterDefer(t *testing.T) {
+	var fw FrameWriter
+	w := &slowBuffer{}
+	if err := fw.Defer([]byte("one-")); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Defer([]byte("two-")); err != nil {
+		t.Fatal(err)
+	}
+	if w.writes != 0 {
+		t.Fatalf("deferred frames were written at once (%d writes)", w.writes)
+	}
+	if err := fw.Write(w, []byte("three")); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.buf.String(); got != "one-two-three" {
+		t.Fatalf("after a write: %q, want \"one-two-three\"", got)
+	}
+	before := w.writes
+	if err := fw.Flush(w); err != nil || w.writes != before {
+		t.Fatalf("flush with nothing deferred wrote (%d writes, %v)", w.writes-before, err)
+	}
+	if err := fw.Defer([]byte("-four")); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Flush(w); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.buf.String(); got != "one-two-three-four" {
+		t.Fatalf("after flush: %q", got)
+	}
+}
