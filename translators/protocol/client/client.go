@@ -32,16 +32,17 @@ const Type = "protocol/client"
 
 // Option keys of protocol/client.
 const (
-	keyHost        = "remote-host"
-	keyPort        = "remote-port"
-	keySubvolume   = "remote-subvolume"
-	keyConnectPath = "transport.socket.connect-path"
-	keyPingTimeout = "ping-timeout"
-	keyUsername    = "username"
-	keyPassword    = "password"
-	keyMaxBackoff  = "reconnect-max-backoff"
-	keyReplyAttr   = "reply-attr-timeout"
-	keyQuickRead   = "quick-read"
+	keyHost         = "remote-host"
+	keyPort         = "remote-port"
+	keySubvolume    = "remote-subvolume"
+	keyConnectPath  = "transport.socket.connect-path"
+	keyPingTimeout  = "ping-timeout"
+	keyUsername     = "username"
+	keyPassword     = "password"
+	keyMaxBackoff   = "reconnect-max-backoff"
+	keyReplyAttr    = "reply-attr-timeout"
+	keyQuickRead    = "quick-read"
+	keyReaddirAhead = "readdir-ahead"
 )
 
 func init() {
@@ -75,6 +76,8 @@ var Options = append([]xlator.OptionDef{
 		Help: "attributes the server returns with a reply (a directory's with create, mkdir, unlink, ...; a file's with open) answer one stat or fstat of that inode within this time (the one the kernel sends next) without a round trip; the server's word that a file has no security.capability xattr (with create, open for writing, or a getxattr) answers the kernel's check of it before each write within this time; 0 turns both off"},
 	{Key: keyQuickRead, Type: xlator.TypeSize, Default: "64KiB", Min: 0, Max: wire.MaxQuickRead,
 		Help: "an open for reading of a file of at most this size asks the server for its contents with the open reply (only sent while no file open on the server may write to it); they answer the reads of that descriptor within reply-attr-timeout of the open, until this client sends a request that can change a file's data; 0 (or reply-attr-timeout 0) turns it off"},
+	{Key: keyReaddirAhead, Type: xlator.TypeSize, Default: "64KiB", Min: 0, Max: wire.MaxReaddirSize,
+		Help: "a readdir asks the server for this many bytes of entries (at least what the kernel asked for); the kernel's next readdirs of that open directory are answered from them within reply-attr-timeout, and, for entries with attributes, until this client sends a request that can change one; 0 (or reply-attr-timeout 0) turns it off"},
 	{Key: keyUsername, Type: xlator.TypeString,
 		Help: "the user to log in as (the server's auth.login)"},
 	{Key: keyPassword, Type: xlator.TypeString,
@@ -107,6 +110,9 @@ type Client struct {
 	quickTTL  time.Duration // how long after the open its contents answer reads
 	quickHeld atomic.Int64  // bytes of contents kept
 	dataGen   atomic.Uint64 // requests sent that may change a file's data
+	modGen    atomic.Uint64 // requests sent that may change attributes or entries (readdirahead.go)
+	aheadSize int           // readdir-ahead: bytes of entries a readdir asks for
+	aheadTTL  time.Duration // how long entries fetched ahead answer readdirs
 	state     xlator.Event  // the last event emitted; 0 before the first
 	status    string        // why it is down, for logs
 	stop      chan struct{}
@@ -132,6 +138,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 	c.parents = newParentAttrs(o.Duration(keyReplyAttr))
 	c.noCaps = newNoCaps(o.Duration(keyReplyAttr))
 	c.quickMax, c.quickTTL = uint32(o.Size(keyQuickRead)), o.Duration(keyReplyAttr)
+	c.aheadSize, c.aheadTTL = int(o.Size(keyReaddirAhead)), o.Duration(keyReplyAttr)
 	c.behind = newBehind()
 	host, _ := os.Hostname()
 	c.process = fmt.Sprintf("%s:%d", host, os.Getpid())

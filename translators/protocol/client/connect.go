@@ -117,5 +117,5 @@ func (c *Client) handshake(ctx context.Context, nc net.Conn) (*session, error) {
 	gen := c.gen
 	c.mu.Unlock()
 	c.Log().Debug("handshake done", "server", c.address, "server_process", rep.Server)
-	return newSession(conn, br, gen, c.address, &c.dataGen), nil
+	return newSession(conn, br, gen, c.address, &c.dataGen, &c.modGen), nil
 }

@@ -16,6 +16,7 @@ type remoteFD struct {
 	bad    bool       // lost with a connection and not reopened: EBADF
 	locked bool       // a POSIX lock was taken through it: not reopened
 	quick  *quickData // the contents its open reply brought (quickread.go)
+	ahead  *dirAhead  // a directory's entries fetched ahead (readdirahead.go)
 }
 
 // reopenFlags are open flags that must not be repeated on a reopen.

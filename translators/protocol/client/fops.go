@@ -416,13 +416,26 @@ func (c *Client) CopyFileRange(ctx context.Context, call *xlator.Call, in *xlato
 	return rep.N, nil
 }
 
-// Readdir sends readdir.
+// Readdir sends readdir, asking for readdir-ahead bytes of entries at
+// least; the kernel's next readdirs of fd are answered from what came
+// back, while it is fresh (readdirahead.go).
 func (c *Client) Readdir(ctx context.Context, call *xlator.Call, fd *xlator.FD, off uint64, size int, plus bool) ([]xlator.DirEntry, error) {
+	ahead := c.aheadSize > 0 && c.aheadTTL > 0
+	if ahead {
+		if entries, ok := c.aheadEntries(fd, off, plus); ok {
+			return entries, nil
+		}
+		size = max(size, c.aheadSize)
+	}
 	req := request(wire.OpReaddir, call)
 	req.Off, req.Count, req.Bool = int64(off), uint32(min(max(size, 0), wire.MaxReaddirSize)), plus
+	gen := c.modGen.Load()
 	rep, err := c.doFD(ctx, fd, &req)
 	if err != nil {
 		return nil, err
+	}
+	if ahead {
+		c.keepAhead(fd, off, plus, rep.Entries, gen)
 	}
 	return rep.Entries, nil
 }

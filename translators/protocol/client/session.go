@@ -40,6 +40,9 @@ type session struct {
 	// dataGen is the client's count of requests sent that may change a
 	// file's data (quickread.go): bumped before such a request is sent.
 	dataGen *atomic.Uint64
+	// modGen is the client's count of requests sent that may change
+	// attributes or entries (readdirahead.go), bumped before sending.
+	modGen *atomic.Uint64
 
 	flushTimer *time.Timer // writes deferred one-way frames (flushDeferred)
 	flushArmed atomic.Bool // flushTimer is set to fire
@@ -59,8 +62,8 @@ func (p *pending) finish() {
 	close(p.done)
 }
 
-func newSession(nc net.Conn, br *bufio.Reader, gen uint64, addr string, dataGen *atomic.Uint64) *session {
-	s := &session{nc: nc, br: br, gen: gen, addr: addr, pending: map[uint64]*pending{}, dead: make(chan struct{}), dataGen: dataGen}
+func newSession(nc net.Conn, br *bufio.Reader, gen uint64, addr string, dataGen, modGen *atomic.Uint64) *session {
+	s := &session{nc: nc, br: br, gen: gen, addr: addr, pending: map[uint64]*pending{}, dead: make(chan struct{}), dataGen: dataGen, modGen: modGen}
 	s.flushTimer = time.AfterFunc(time.Hour, s.flushDeferred)
 	s.flushTimer.Stop()
 	s.lastRecv.Store(time.Now().UnixNano())
@@ -149,9 +152,7 @@ func (s *session) send(req *wire.Request, p *pending) (id uint64, ok bool) {
 	id = s.nextID
 	s.pending[id] = p
 	s.mu.Unlock()
-	if changesData(req) {
-		s.dataGen.Add(1)
-	}
+	s.bumpGens(req)
 
 	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
 	payload := wire.RequestPayload(req)
@@ -172,9 +173,7 @@ func (s *session) oneWay(req *wire.Request) error {
 	if isClosed(s.dead) {
 		return s.notConnected()
 	}
-	if changesData(req) {
-		s.dataGen.Add(1)
-	}
+	s.bumpGens(req)
 	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
 	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize), Kind: wire.KindOneWay, Op: req.Op}
 	h.Put(buf)
@@ -199,6 +198,18 @@ func (s *session) flushDeferred() {
 	s.flushArmed.Store(false)
 	if err := s.wmu.Flush(s.nc); err != nil {
 		s.fail(fmt.Errorf("sending to %s: %w", s.addr, err))
+	}
+}
+
+// bumpGens counts req, before it is sent, in the client's generations of
+// requests that may change data (quick-read) or attributes and entries
+// (readdir-ahead).
+func (s *session) bumpGens(req *wire.Request) {
+	if changesData(req) {
+		s.dataGen.Add(1)
+	}
+	if changesAttrs(req) {
+		s.modGen.Add(1)
 	}
 }
 
