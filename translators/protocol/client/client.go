@@ -77,7 +77,7 @@ var Options = append([]xlator.OptionDef{
 	{Key: keyQuickRead, Type: xlator.TypeSize, Default: "64KiB", Min: 0, Max: wire.MaxQuickRead,
 		Help: "an open for reading of a file of at most this size asks the server for its contents with the open reply (only sent while no file open on the server may write to it); they answer the reads of that descriptor within reply-attr-timeout of the open, until this client sends a request that can change a file's data; 0 (or reply-attr-timeout 0) turns it off"},
 	{Key: keyReaddirAhead, Type: xlator.TypeSize, Default: "64KiB", Min: 0, Max: wire.MaxReaddirSize,
-		Help: "a readdir asks the server for this many bytes of entries (at least what the kernel asked for); the kernel's next readdirs of that open directory are answered from them within reply-attr-timeout, and, for entries with attributes, until this client sends a request that can change one; 0 (or reply-attr-timeout 0) turns it off"},
+		Help: "a readdir asks the server for this many bytes of entries (at least what the kernel asked for); the kernel's next readdirs of that open directory, to the end of the listing, are answered from them within reply-attr-timeout and until this client sends a request that can change attributes or entries; 0 (or reply-attr-timeout 0) turns it off"},
 	{Key: keyUsername, Type: xlator.TypeString,
 		Help: "the user to log in as (the server's auth.login)"},
 	{Key: keyPassword, Type: xlator.TypeString,

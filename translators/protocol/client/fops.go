@@ -435,7 +435,7 @@ func (c *Client) Readdir(ctx context.Context, call *xlator.Call, fd *xlator.FD, 
 		return nil, err
 	}
 	if ahead {
-		c.keepAhead(fd, off, plus, rep.Entries, gen)
+		c.keepAhead(fd, off, plus, rep.Entries, rep.EOF, gen)
 	}
 	return rep.Entries, nil
 }

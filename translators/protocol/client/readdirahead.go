@@ -19,6 +19,7 @@ type dirAhead struct {
 	entries []xlator.DirEntry // what it returned, in order
 	at      time.Time         // when it was fetched
 	modGen  uint64            // the client's modGen when it was sent
+	eof     bool              // the server read the directory to its end
 }
 
 // changesAttrs reports whether req may change an inode's attributes or
@@ -39,11 +40,15 @@ func changesAttrs(req *wire.Request) bool {
 }
 
 // aheadEntries answers a readdir of fd at off from the listing fetched
-// ahead, when it holds the entries from off on: fetched with attributes
-// if plus asks for them, within reply-attr-timeout, and (with
-// attributes) before this client sent any request that may have changed
-// them. Entries it returns beyond what the kernel takes are asked for
-// again by the kernel's next readdir, at the last entry's offset.
+// ahead, when off is the offset of one of its entries (the kernel
+// resuming where its last reply ended), within reply-attr-timeout of
+// the fetch and before this client sent any request that may have
+// changed attributes or entries. After the last entry of a listing the
+// server read to its end, the answer is the end (no entries). A readdir
+// at the offset the fetch began at (a new listing, rewinddir) is never
+// answered from it: it sees the directory as it is. Entries it returns
+// beyond what the kernel takes are asked for again by the kernel's next
+// readdir, at the last entry's offset.
 func (c *Client) aheadEntries(fd *xlator.FD, off uint64, plus bool) ([]xlator.DirEntry, bool) {
 	r, _ := fd.Ctx(c).(*remoteFD)
 	if r == nil {
@@ -55,22 +60,21 @@ func (c *Client) aheadEntries(fd *xlator.FD, off uint64, plus bool) ([]xlator.Di
 	if a == nil {
 		return nil, false
 	}
-	if a.plus != plus || time.Since(a.at) >= c.aheadTTL || plus && a.modGen != c.modGen.Load() {
+	if a.plus != plus || off == a.start || time.Since(a.at) >= c.aheadTTL || a.modGen != c.modGen.Load() {
 		r.ahead = nil
 		return nil, false
 	}
 	i := -1
-	if off == a.start {
-		i = 0
-	} else {
-		for k := range a.entries {
-			if a.entries[k].Off == off {
-				i = k + 1
-				break
-			}
+	for k := range a.entries {
+		if a.entries[k].Off == off {
+			i = k + 1
+			break
 		}
 	}
-	if i < 0 || i >= len(a.entries) {
+	switch {
+	case i == len(a.entries) && a.eof:
+		return []xlator.DirEntry{}, true
+	case i < 0 || i >= len(a.entries):
 		// Not from this listing, or all of it was given: the next
 		// fetch begins at off.
 		r.ahead = nil
@@ -79,14 +83,15 @@ func (c *Client) aheadEntries(fd *xlator.FD, off uint64, plus bool) ([]xlator.Di
 	return a.entries[i:], true
 }
 
-// keepAhead keeps the entries a readdir of fd at off returned, fetched
-// with the client's modGen at gen, for aheadEntries.
-func (c *Client) keepAhead(fd *xlator.FD, off uint64, plus bool, entries []xlator.DirEntry, gen uint64) {
+// keepAhead keeps the entries a readdir of fd at off returned (eof: the
+// server read the directory to its end), fetched with the client's
+// modGen at gen, for aheadEntries.
+func (c *Client) keepAhead(fd *xlator.FD, off uint64, plus bool, entries []xlator.DirEntry, eof bool, gen uint64) {
 	r, _ := fd.Ctx(c).(*remoteFD)
 	if r == nil || len(entries) == 0 {
 		return
 	}
 	c.mu.Lock()
-	r.ahead = &dirAhead{plus: plus, start: off, entries: entries, at: time.Now(), modGen: gen}
+	r.ahead = &dirAhead{plus: plus, start: off, entries: entries, at: time.Now(), modGen: gen, eof: eof}
 	c.mu.Unlock()
 }

@@ -146,3 +146,61 @@ func TestReaddirAheadAfterChange(t *testing.T) {
 		t.Fatalf("%s missing from the rest of the listing", name)
 	}
 }
+
+// A listing the server read to its end needs no readdir for its end;
+// a listing started again at the beginning (rewinddir) is fetched
+// again and sees an entry created meanwhile.
+func TestReaddirAheadEOFAndRewind(t *testing.T) {
+	brick := t.TempDir()
+	for i := range 50 {
+		if err := os.WriteFile(filepath.Join(brick, fmt.Sprintf("f%02d", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log xlatortest.SyncBuffer
+	s := tracedServer(t, brick, &log)
+	c := startClient(t, s)
+	ctx, call := context.Background(), xlator.RootCall()
+	fd := xlator.NewFD(&xlator.Loc{Path: "/"}, syscall.O_RDONLY, true)
+	if err := c.Opendir(ctx, call, fd); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Releasedir(ctx, call, fd)
+	list := func() []string {
+		var names []string
+		off := uint64(0)
+		for {
+			ents, err := c.Readdir(ctx, call, fd, off, 4096, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ents) == 0 {
+				return names
+			}
+			ents = ents[:min(len(ents), 20)] // the kernel takes 20
+			for _, e := range ents {
+				names = append(names, e.Name)
+			}
+			off = ents[len(ents)-1].Off
+		}
+	}
+	before := strings.Count(log.String(), "msg=readdir")
+	if n := len(list()); n < 50 {
+		t.Fatalf("first listing: %d names", n)
+	}
+	// One request: the brick read once for the entries and once to
+	// find the end; the listing's last readdir was answered locally.
+	if n := strings.Count(log.String(), "msg=readdir") - before; n != 2 {
+		t.Fatalf("first listing: %d readdirs of the brick, want 2", n)
+	}
+	if err := os.WriteFile(filepath.Join(brick, "late"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, name := range list() {
+		found = found || name == "late"
+	}
+	if !found {
+		t.Fatal("a listing from the start again did not see an entry created before it")
+	}
+}

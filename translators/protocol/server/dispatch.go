@@ -237,7 +237,7 @@ func (c *conn) fdCall(ctx context.Context, req *wire.Request, rep *wire.Reply) e
 			rep.N, err = sv.CopyFileRange(ctx, call, fd, req.Off, out, req.Off2, req.Len, req.Flags)
 		}
 	case wire.OpReaddir:
-		rep.Entries, err = sv.Readdir(ctx, call, fd, uint64(req.Off), int(req.Count), req.Bool)
+		rep.Entries, rep.EOF, err = readdirFill(ctx, sv, call, fd, uint64(req.Off), int(req.Count), req.Bool)
 	case wire.OpFsyncdir:
 		err = sv.Fsyncdir(ctx, call, fd, req.Bool)
 	case wire.OpFsetxattr:

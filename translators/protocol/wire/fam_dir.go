@@ -21,17 +21,18 @@ func init() {
 			for i := range r.Entries {
 				e.DirEntry(&r.Entries[i])
 			}
+			e.Bool(r.EOF)
 		},
 		decRep: func(d *Dec, r *Reply) {
 			// An entry takes at least 4+8+4+8+1 bytes.
 			n := d.Count("directory entries", MaxDirEntries, 25)
-			if n == 0 {
-				return
+			if n > 0 {
+				r.Entries = make([]xlator.DirEntry, n)
+				for i := range r.Entries {
+					d.DirEntry(&r.Entries[i])
+				}
 			}
-			r.Entries = make([]xlator.DirEntry, n)
-			for i := range r.Entries {
-				d.DirEntry(&r.Entries[i])
-			}
+			r.EOF = d.Bool()
 		},
 	})
 	register(OpFsyncdir, codec{

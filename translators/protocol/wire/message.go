@@ -64,6 +64,9 @@ type Reply struct {
 	// security.capability xattr on the file just after opening it for
 	// writing (the kernel asks for it before every write).
 	NoCaps bool
+	// EOF, in a readdir reply, says the directory has no entries after
+	// these: the server read it to its end.
+	EOF bool
 }
 
 // codec encodes and decodes one op's request and reply bodies (the reply
