@@ -14,8 +14,16 @@ const probeTimeout = 10 * time.Second
 // its root is looked up: a root that had no GFID is a fresh, empty brick
 // (a replaced disk, or the new side of a migration), which every other
 // brick then blames so it never answers a read for what it lacks, and a
-// full heal is started. Replicate reports child-up when its first child
-// is up and child-down when none is.
+// full heal is started. Replicate reports child-down when no child is up,
+// and child-up when a child is up, once it can answer: a child that is
+// up and not fresh, or every child has been up since the start (so the
+// fresh ones are known), or startWait has passed since the first child
+// came up. A fresh brick alone answers nothing a brick yet to come may
+// hold (its reads fail with ENOTCONN), so a mount that started on the new
+// side of a migration before the old side connected failed its first
+// requests. A child's first child-down does not count: a protocol/client
+// reports one when its server does not listen yet (a server started in
+// the same process).
 func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
 	i := r.index(from)
 	if i < 0 {
@@ -27,6 +35,7 @@ func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
 		r.probeRoot(i)
 		r.upMu.Lock()
 		r.up[i] = true
+		r.seenUp[i] = true
 		r.upMu.Unlock()
 		r.Log().Info("child up", "child", from.Name())
 		r.markFresh()
@@ -39,13 +48,41 @@ func (r *Replicate) Notify(ev xlator.Event, from xlator.Translator) {
 		r.eager.childDown(i)
 		go r.dirs.flushAll()
 	}
+	r.report()
+}
+
+// startWait bounds how long replicate waits, after its first child came
+// up, for the others to come up before it reports child-up with only
+// fresh bricks up.
+const startWait = 5 * time.Second
+
+// report tells the parents child-up or child-down when that changed (see
+// Notify for when replicate counts as up).
+func (r *Replicate) report() {
 	r.upMu.Lock()
 	any := count(r.up) > 0
-	changed := any != r.isUp
-	r.isUp = any
+	ready := any && (r.waited || count(r.seenUp) == len(r.seenUp))
+	for i := range r.up {
+		if r.up[i] && !r.fresh[i] {
+			ready = true
+		}
+	}
+	if any && !ready && !r.waitArmed {
+		r.waitArmed = true
+		time.AfterFunc(startWait, func() {
+			r.upMu.Lock()
+			r.waited = true
+			r.upMu.Unlock()
+			r.report()
+		})
+	}
+	changed := ready != r.isUp && (ready || !any)
+	if changed {
+		r.isUp = ready
+	}
 	r.upMu.Unlock()
 	if changed {
-		if any {
+		if ready {
 			r.Emit(xlator.EventChildUp)
 		} else {
 			r.Emit(xlator.EventChildDown)

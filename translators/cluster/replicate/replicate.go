@@ -93,10 +93,15 @@ type Replicate struct {
 	postOpDelay int64 // nanoseconds
 	serial      bool  // fan out one child after the other (fan-out)
 
-	upMu  sync.Mutex
-	up    []bool
-	fresh []bool // roots that had no GFID when they came up
-	isUp  bool   // what we last told the parents
+	upMu   sync.Mutex
+	up     []bool
+	fresh  []bool // roots that had no GFID when they came up
+	isUp   bool   // what we last told the parents
+	seenUp []bool // children that have been up since the start
+	// waited is set once startWait has passed after the first child-up:
+	// child-up is then reported even if some child never reported.
+	waited    bool
+	waitArmed bool // the startWait timer is set
 
 	staleMu sync.Mutex
 	stale   []staleLock // unlocks to send again when a child returns
@@ -141,6 +146,7 @@ func New(cfg *xlator.Config) (xlator.Translator, error) {
 		serial:      serialFanOut(o.String("fan-out"), cfg.Children),
 		up:          make([]bool, len(cfg.Children)),
 		fresh:       make([]bool, len(cfg.Children)),
+		seenUp:      make([]bool, len(cfg.Children)),
 		noLocks:     make([]atomic.Bool, len(cfg.Children)),
 		local:       newLocalLocks(),
 		inodes:      newInodeTable(),
