@@ -64,6 +64,16 @@ func (t *inodeTable) setSince(g xlator.GFID, in *inodeInfo, since uint64) bool {
 	return true
 }
 
+// store records what a lookup begun at since learned of g, as setSince
+// does; on its last try (last) it stores it whatever changed meanwhile.
+func (t *inodeTable) store(g xlator.GFID, in *inodeInfo, since uint64, last bool) bool {
+	if last {
+		t.set(g, in)
+		return true
+	}
+	return t.setSince(g, in, since)
+}
+
 // changedLocked numbers a change of g.
 func (t *inodeTable) changedLocked(g xlator.GFID) {
 	t.seq++

@@ -124,9 +124,7 @@ func (r *Replicate) lookupOnce(ctx context.Context, c *xlator.Call, loc *xlator.
 	}
 	in := infoFrom(states)
 	g := firstOK(states).Stat.GFID
-	if last {
-		r.inodes.set(g, in)
-	} else if !r.inodes.setSince(g, in, since) {
+	if !r.inodes.store(g, in, since, last) {
 		return xlator.Stat{}, nil, nil, true
 	}
 	if needsHeal(states) {
@@ -222,11 +220,7 @@ func (r *Replicate) refresh(ctx context.Context, g xlator.GFID, loc *xlator.Loc)
 			return nil
 		}
 		in = infoFrom(states)
-		if try == lookupRetries {
-			r.inodes.set(g, in)
-			break
-		}
-		if r.inodes.setSince(g, in, since) {
+		if r.inodes.store(g, in, since, try == lookupRetries) {
 			break
 		}
 	}

@@ -40,19 +40,14 @@ type quickData struct {
 // request quick-read contents must not outlive.
 func changesData(req *wire.Request) bool {
 	switch req.Op {
-	case wire.OpOpen, wire.OpCreate:
+	case wire.OpCreate:
 		return req.Flags&syscall.O_TRUNC != 0
-	case wire.OpLookup, wire.OpStat, wire.OpFstat, wire.OpAccess, wire.OpReadlink,
-		wire.OpOpendir, wire.OpRead, wire.OpReaddir, wire.OpStatfs, wire.OpSeek,
-		wire.OpGetxattr, wire.OpFgetxattr, wire.OpListxattr, wire.OpFlistxattr,
-		wire.OpSetxattr, wire.OpFsetxattr, wire.OpRemovexattr, wire.OpFremovexattr,
-		wire.OpXattrop, wire.OpFxattrop, wire.OpFlush, wire.OpFsync, wire.OpFsyncdir,
-		wire.OpRelease, wire.OpReleasedir, wire.OpLk, wire.OpInodelk, wire.OpFinodelk,
-		wire.OpEntrylk, wire.OpFentrylk, wire.OpMknod, wire.OpMkdir, wire.OpSymlink,
+	case wire.OpSetxattr, wire.OpFsetxattr, wire.OpRemovexattr, wire.OpFremovexattr,
+		wire.OpXattrop, wire.OpFxattrop, wire.OpMknod, wire.OpMkdir, wire.OpSymlink,
 		wire.OpLink, wire.OpUnlink, wire.OpRmdir, wire.OpRename:
 		return false
 	}
-	return true
+	return !readsOnly(req)
 }
 
 // quickAsk returns the largest file whose contents an open of fd should

@@ -22,22 +22,27 @@ type dirAhead struct {
 	eof     bool              // the server read the directory to its end
 }
 
-// changesAttrs reports whether req may change an inode's attributes or
-// a directory's entries on the server: every request but those that only
-// read (an access time aside), open, lock or close.
-func changesAttrs(req *wire.Request) bool {
+// readsOnly reports whether req changes nothing on the server but,
+// perhaps, an access time: reads, opens without O_TRUNC, locks, flushes
+// and closes.
+func readsOnly(req *wire.Request) bool {
 	switch req.Op {
 	case wire.OpOpen:
-		return req.Flags&syscall.O_TRUNC != 0
+		return req.Flags&syscall.O_TRUNC == 0
 	case wire.OpLookup, wire.OpStat, wire.OpFstat, wire.OpAccess, wire.OpReadlink,
 		wire.OpOpendir, wire.OpRead, wire.OpReaddir, wire.OpStatfs, wire.OpSeek,
 		wire.OpGetxattr, wire.OpFgetxattr, wire.OpListxattr, wire.OpFlistxattr,
 		wire.OpFlush, wire.OpFsync, wire.OpFsyncdir, wire.OpRelease, wire.OpReleasedir,
 		wire.OpLk, wire.OpInodelk, wire.OpFinodelk, wire.OpEntrylk, wire.OpFentrylk:
-		return false
+		return true
 	}
-	return true
+	return false
 }
+
+// changesAttrs reports whether req may change an inode's attributes or
+// a directory's entries on the server: every request that does more
+// than read.
+func changesAttrs(req *wire.Request) bool { return !readsOnly(req) }
 
 // aheadEntries answers a readdir of fd at off from the listing fetched
 // ahead, when off is the offset of one of its entries (the kernel

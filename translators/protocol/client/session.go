@@ -154,10 +154,8 @@ func (s *session) send(req *wire.Request, p *pending) (id uint64, ok bool) {
 	s.mu.Unlock()
 	s.bumpGens(req)
 
-	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
-	payload := wire.RequestPayload(req)
-	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize + len(payload)), Kind: wire.KindRequest, Op: req.Op, ID: id}
-	if err := s.write(h, buf, payload); err != nil {
+	buf, payload := requestFrame(req, wire.KindRequest, id)
+	if err := s.wmu.Write(s.nc, buf, payload); err != nil {
 		s.fail(fmt.Errorf("sending %s to %s: %w", req.Op, s.addr, err))
 	}
 	return id, true
@@ -174,9 +172,7 @@ func (s *session) oneWay(req *wire.Request) error {
 		return s.notConnected()
 	}
 	s.bumpGens(req)
-	buf := wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
-	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize), Kind: wire.KindOneWay, Op: req.Op}
-	h.Put(buf)
+	buf, _ := requestFrame(req, wire.KindOneWay, 0) // one-way ops carry no payload
 	if err := s.wmu.Defer(buf); err != nil {
 		return s.notConnected()
 	}
@@ -211,6 +207,16 @@ func (s *session) bumpGens(req *wire.Request) {
 	if changesAttrs(req) {
 		s.modGen.Add(1)
 	}
+}
+
+// requestFrame encodes req as a frame of kind with request id: buf holds
+// the header and the body, payload (a write's data) follows it.
+func requestFrame(req *wire.Request, kind wire.Kind, id uint64) (buf, payload []byte) {
+	buf = wire.AppendRequest(make([]byte, wire.HeaderSize, 256), req)
+	payload = wire.RequestPayload(req)
+	h := wire.Header{Len: uint32(len(buf) - wire.HeaderSize + len(payload)), Kind: kind, Op: req.Op, ID: id}
+	h.Put(buf)
+	return buf, payload
 }
 
 func isClosed(ch chan struct{}) bool {
