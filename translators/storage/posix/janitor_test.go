@@ -200,3 +200,41 @@ func TestDefaultACLMemo(t *testing.T) {
 		t.Fatalf("root with default ACL: mode %o", st.Mode&0o777)
 	}
 }
+
+// Once a nameless lookup of an unlinked file has answered ENOENT, none
+// answers for it again: a lookup that stat'ed the handle just before the
+// janitor removed it (and stopped counting it as a possible orphan) must
+// not report the file as there. Lookups run without pause while the
+// janitor works, for many files.
+func TestNamelessLookupRacingJanitor(t *testing.T) {
+	p, _ := newBrick(t)
+	for k := 0; k < 60; k++ {
+		name := "/f" + string(rune('a'+k%26)) + string(rune('a'+k/26))
+		f := createFile(t, p, name, []byte("x"))
+		ok(t, p.Unlink(bg, root, &xlator.Loc{Path: name, GFID: f.GFID, Parent: xlator.RootGFID, Name: name[1:]}))
+		done := make(chan struct{})
+		go func() {
+			p.janitor.drain()
+			close(done)
+		}()
+		gone := false
+	spin:
+		for {
+			select {
+			case <-done:
+				break spin
+			default:
+			}
+			st, _, err := p.Lookup(bg, root, &xlator.Loc{GFID: f.GFID}, nil)
+			switch {
+			case err == nil && gone:
+				t.Fatalf("%s: a nameless lookup answered for the file after one answered ENOENT: %+v", name, st)
+			case err != nil:
+				wantErrno(t, err, syscall.ENOENT)
+				gone = true
+			}
+		}
+		_, _, err := p.Lookup(bg, root, &xlator.Loc{GFID: f.GFID}, nil)
+		wantErrno(t, err, syscall.ENOENT)
+	}
+}

@@ -238,9 +238,22 @@ func (p *Posix) resolveGFID(g xlator.GFID, depth int) (target, error) {
 		// A non-directory: the handle is a hard link to it. One the
 		// janitor may be about to remove is checked: with no other
 		// link and not open, the file's last name is gone and the
-		// file no longer exists.
-		if p.janitor.mayBeOrphan(g) && hs.Nlink == 1 && !p.opens.isOpen(g) {
-			return target{}, syscall.ENOENT
+		// file no longer exists. A stat racing the janitor's unlink
+		// of the handle can see a link count of 0.
+		if hs.Nlink <= 1 && !p.opens.isOpen(g) {
+			if hs.Nlink == 0 || p.janitor.mayBeOrphan(g) {
+				return target{}, syscall.ENOENT
+			}
+			// The janitor may have removed the handle (and stopped
+			// counting it) since it was stat'ed above: look again,
+			// or a lookup racing it would answer for a file that no
+			// longer exists.
+			if err := fstatat(p.metaFd, rel, &hs, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				return target{}, err
+			}
+			if hs.Nlink == 0 {
+				return target{}, syscall.ENOENT
+			}
 		}
 		return target{dir: p.metaFd, name: rel, byHandle: true, gfid: g, st: hs}, nil
 	}
