@@ -224,6 +224,37 @@ func TestUnlinkStale(t *testing.T) {
 	}
 }
 
+// An xattrop that would mark an inode gone from the brick (its last name
+// unlinked, racing a post-op or heal by GFID) fails, and leaves no
+// record behind: the record is made before the xattrop, so it is taken
+// back once the brick confirms the inode is gone. A failure on an inode
+// that exists keeps its record.
+func TestFailedXattropOfGoneInode(t *testing.T) {
+	x := brick(t, t.TempDir())
+	a, b := newFile(t, x, "a"), newFile(t, x, "b")
+	if err := x.Unlink(bg, xlator.RootCall(), xlator.RootLoc().Child("b")); err != nil {
+		t.Fatalf("unlink b: %v", err)
+	}
+	mark := xlator.XData{"loom.pending.c1": counters(1, 0, 0)}
+	if _, err := x.Xattrop(bg, xlator.RootCall(), &xlator.Loc{GFID: b}, xlator.AddArray32, mark); !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ESTALE) {
+		t.Fatalf("xattrop of an unlinked inode: %v, want ENOENT", err)
+	}
+	if got := list(t, x, 4096); len(got) != 0 {
+		t.Fatalf("records after a failed xattrop of a gone inode: %v, want none", got)
+	}
+	if n := lookupCount(t, x); n != 0 {
+		t.Fatalf("count %d, want 0", n)
+	}
+	xattrop(t, x, a, mark)
+	bad := xlator.XData{"loom.pending.c1": []byte{1, 2, 3}} // not a whole element: refused below
+	if _, err := x.Xattrop(bg, xlator.RootCall(), &xlator.Loc{GFID: a}, xlator.AddArray32, bad); err == nil {
+		t.Fatalf("xattrop with a malformed value succeeded")
+	}
+	if got := list(t, x, 4096); len(got) != 1 || got[0] != a.String() {
+		t.Fatalf("records: %v, want [%s]", got, a)
+	}
+}
+
 // The records live under the brick's hidden .loom, and a restart removes
 // base files no record links to.
 func TestOnDisk(t *testing.T) {

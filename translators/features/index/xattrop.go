@@ -3,7 +3,9 @@ package index
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"strings"
+	"syscall"
 
 	"github.com/loom-fs/loom/xlator"
 )
@@ -63,6 +65,7 @@ func (x *Index) track(g xlator.GFID, path string, op xlator.XattropOp, xattrs xl
 	}
 	out, err := fop()
 	if err != nil {
+		x.dropIfGone(g, err)
 		return out, err
 	}
 	if allZero(op, out) {
@@ -73,6 +76,25 @@ func (x *Index) track(g xlator.GFID, path string, op xlator.XattropOp, xattrs xl
 		return out, xlator.Wrap("xattrop", path, err)
 	}
 	return out, nil
+}
+
+// dropIfGone removes g's record after an xattrop of g failed with err
+// because the inode is no longer on this brick (an xattrop by GFID
+// racing the unlink of its last name): the record made before it would
+// otherwise stay for an inode that has no changelog here, counted in heal
+// info until a heal drops it. Only ENOENT and ESTALE are taken as "gone",
+// and only once a nameless lookup below agrees. The caller holds g's
+// stripe lock.
+func (x *Index) dropIfGone(g xlator.GFID, err error) {
+	if !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ESTALE) {
+		return
+	}
+	if _, _, lerr := x.FirstChild().Lookup(context.Background(), xlator.RootCall(), &xlator.Loc{GFID: g}, nil); !errors.Is(lerr, syscall.ENOENT) && !errors.Is(lerr, syscall.ESTALE) {
+		return
+	}
+	if _, rerr := x.remove(g); rerr != nil {
+		x.Log().Warn("dropping the index record of a gone inode failed; the healer will drop it", "gfid", g, "err", rerr)
+	}
 }
 
 // watched reports whether key is part of the replication changelog.
