@@ -117,17 +117,18 @@ func (h *healer) rememberIndexed(gs []xlator.GFID) int {
 }
 
 // dropRecords removes inode g's index records once nothing is pending on
-// it: an xattrop adding zero to every changelog key on each child that
-// has it (features/index drops the record when all are zero), and an
-// unlink of the record on each child that no longer has the inode.
-func (r *Replicate) dropRecords(ctx context.Context, g xlator.GFID) {
-	ans, _ := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
-	for i := range ans {
+// it, as look (taken after the heal) found it: an unlink of the record on
+// each child that no longer has the inode (features/index drops it after
+// checking so), and, when present is set, an xattrop adding zero to every
+// changelog key on each child that has it (features/index drops the
+// record when all are zero).
+func (r *Replicate) dropRecords(ctx context.Context, g xlator.GFID, look pendingLook, present bool) {
+	for i := range r.kids {
 		switch {
-		case ans[i].err == nil:
-			r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, r.withAllKeys(xlator.XData{}))
-		case errors.Is(ans[i].err, syscall.ENOENT):
+		case look.absent[i]:
 			r.kids[i].Unlink(ctx, xlator.RootCall(), &xlator.Loc{Parent: index.IndexGFID, Name: g.String()})
+		case look.has[i] && present:
+			r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, r.withAllKeys(xlator.XData{}))
 		}
 	}
 }

@@ -162,13 +162,48 @@ func (cl *cluster) waitHealed(t *testing.T, within time.Duration) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("heal did not finish within %v: info %+v status %+v", within, in, st)
+			t.Fatalf("heal did not finish within %v: info %+v status %+v\n%s", within, in, st, cl.describeEntries(in))
 		}
 		if os.Getenv("REPLICATE_DEBUG") != "" {
 			t.Logf("waiting: %+v", in)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// describeEntries says, for each inode heal info lists, what each brick
+// holds of it: its type, size and links, and its xattrs (changelog
+// included), read through the brick's handle index.
+func (cl *cluster) describeEntries(in *replicate.Info) string {
+	var b strings.Builder
+	for _, e := range in.Entries {
+		g, err := xlator.ParseGFID(e.GFID)
+		if err != nil {
+			continue
+		}
+		rel := fmt.Sprintf("%x/%x/%s", g[0:1], g[1:2], e.GFID)
+		for i, dir := range cl.dirs {
+			p := filepath.Join(dir, ".loom", "handles", rel)
+			// A directory's handle is a symlink to it: follow it.
+			var st unix.Stat_t
+			if err := unix.Stat(p, &st); err != nil {
+				fmt.Fprintf(&b, "%s on brick%d: %v\n", e.GFID, i, err)
+				continue
+			}
+			fmt.Fprintf(&b, "%s on brick%d: mode=%o size=%d nlink=%d", e.GFID, i, st.Mode, st.Size, st.Nlink)
+			buf := make([]byte, 64<<10)
+			if n, err := unix.Listxattr(p, buf); err == nil {
+				for _, name := range strings.Split(strings.TrimRight(string(buf[:n]), "\x00"), "\x00") {
+					v := make([]byte, 4096)
+					if m, err := unix.Getxattr(p, name, v); err == nil {
+						fmt.Fprintf(&b, " %s=%x", name, v[:m])
+					}
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
 }
 
 // treeOf describes a brick: every entry (Loom's own hidden directory

@@ -85,38 +85,52 @@ func okSet(states []replyState) []bool {
 // pendingOn reports whether inode g still has something to heal (a blamed
 // copy, up or down, or a dirty mark) and whether it is in split-brain.
 func (r *Replicate) pendingOn(ctx context.Context, g xlator.GFID) (heal bool, split bool) {
-	heal, split, _ = r.pendingState(ctx, g)
-	return heal, split
+	p := r.pendingState(ctx, g)
+	return p.heal, p.split
+}
+
+// pendingLook is what pendingState found of an inode.
+type pendingLook struct {
+	heal         bool   // something is to be healed (a blamed copy, up or down, or a dirty mark)
+	split        bool   // in split-brain
+	waitsForDown bool   // what is pending waits for a child that is down
+	has, absent  []bool // per child: it has the inode; it answered that it has none
 }
 
 // pendingState is pendingOn that also says whether what is pending waits
-// for a child that is down.
-func (r *Replicate) pendingState(ctx context.Context, g xlator.GFID) (heal, split, waitsForDown bool) {
+// for a child that is down, and which children have the inode.
+func (r *Replicate) pendingState(ctx context.Context, g xlator.GFID) pendingLook {
 	up := r.upSet()
-	_, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
-	if count(okSet(states)) == 0 {
-		return false, false, false
+	ans, states := r.lookupAll(ctx, xlator.RootCall(), nameless(g), nil)
+	p := pendingLook{has: okSet(states), absent: make([]bool, len(ans))}
+	for i := range ans {
+		p.absent[i] = errors.Is(ans[i].err, syscall.ENOENT) || errors.Is(ans[i].err, syscall.ESTALE)
+	}
+	if count(p.has) == 0 {
+		return p
 	}
 	if mismatch(states) {
-		return true, true, false
+		p.heal, p.split = true, true
+		return p
 	}
 	for typ := 0; typ < 3; typ++ {
 		v := decide(states, typ)
 		if v.SplitBrain {
-			return true, true, false
+			p.heal, p.split, p.waitsForDown = true, true, false
+			return p
 		}
 		if count(v.Sinks) > 0 || dirty(states, typ) {
-			heal = true
+			p.heal = true
 		}
 		// Blame against a child that did not answer (down) waits for it.
 		for i := range states {
 			for j := range states[i].Pending {
 				if states[i].OK && !states[j].OK && states[i].Pending[j][typ] > 0 {
-					heal = true
-					waitsForDown = waitsForDown || !up[j]
+					p.heal = true
+					p.waitsForDown = p.waitsForDown || !up[j]
 				}
 			}
 		}
 	}
-	return heal, false, waitsForDown
+	return p
 }

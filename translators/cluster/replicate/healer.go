@@ -289,10 +289,16 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 		h.mu.Lock()
 		indexed := h.items[g] != nil && h.items[g].indexed // rememberIndexed sets it under h.mu
 		h.mu.Unlock()
-		pending, _, waits = h.r.pendingState(ctx, g)
-		pending = pending && !errors.Is(err, syscall.ENOENT)
-		if indexed && !pending {
-			h.r.dropRecords(ctx, g)
+		look := h.r.pendingState(ctx, g)
+		pending, waits = look.heal && !errors.Is(err, syscall.ENOENT), look.waitsForDown
+		if !pending {
+			// Records go with nothing pending: those of a brick that
+			// no longer has the inode always (a copy marked just
+			// before its last name went, by a write while another
+			// brick was away or by a heal; nobody else would drop
+			// them before the indexes are next read), the others
+			// when the record is what queued it.
+			h.r.dropRecords(ctx, g, look, indexed)
 		}
 	}
 	h.mu.Lock()
