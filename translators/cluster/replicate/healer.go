@@ -55,6 +55,8 @@ type healer struct {
 	throttleBytes          int64
 	throttleMu             sync.Mutex
 
+	idle idleCheck // see idlecheck.go; used by the tick goroutine
+
 	wg sync.WaitGroup
 }
 
@@ -92,6 +94,7 @@ func (h *healer) want(g xlator.GFID, it *healItem) {
 func newHealer(r *Replicate, workers int, rate, chunk int64) *healer {
 	h := &healer{r: r, workers: workers, chunk: chunk, buffers: newChunkPool(chunk), items: map[xlator.GFID]*healItem{},
 		wake: make(chan struct{}, 1), split: map[xlator.GFID]string{}, resumed: make(chan struct{})}
+	h.idle.wake = make(chan struct{}, 1)
 	close(h.resumed)
 	h.rate.Store(rate)
 	return h
@@ -181,19 +184,32 @@ func (h *healer) splitBrain(g xlator.GFID, name string) {
 	}
 }
 
+// tick retries parked items every retryEvery, reads the indexes every
+// indexEvery, and runs the idle checks (idlecheck.go).
 func (h *healer) tick() {
 	defer h.wg.Done()
+	ctx := h.r.runCtx
 	t := time.NewTicker(retryEvery)
 	defer t.Stop()
-	for n := 1; ; n++ {
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	defer idle.Stop()
+	for n := 1; ; {
 		select {
-		case <-h.r.runCtx.Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 			if n%int(indexEvery/retryEvery) == 0 {
 				h.childUp()
 			} else {
 				h.requeue()
+			}
+			n++
+		case <-h.idle.wake:
+			idle.Reset(idleCheckDelay)
+		case <-idle.C:
+			if again := h.checkIdle(ctx); again > 0 {
+				idle.Reset(again)
 			}
 		}
 	}
@@ -330,6 +346,9 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 		if !pending {
 			delete(h.items, g)
 			delete(h.split, g)
+			if len(h.items) == 0 {
+				h.idleNow()
+			}
 			return
 		}
 		it.tries++
@@ -449,6 +468,9 @@ func (h *healer) healed(ctx context.Context, g xlator.GFID) {
 	h.mu.Lock()
 	if h.items[g] == it && !it.busy && it.gen == gen {
 		delete(h.items, g)
+		if len(h.items) == 0 {
+			h.idleNow()
+		}
 	}
 	h.mu.Unlock()
 }
