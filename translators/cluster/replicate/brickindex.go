@@ -121,14 +121,26 @@ func (h *healer) rememberIndexed(gs []xlator.GFID) int {
 // each child that no longer has the inode (features/index drops it after
 // checking so), and, when present is set, an xattrop adding zero to every
 // changelog key on each child that has it (features/index drops the
-// record when all are zero).
+// record when all are zero; a copy's stray blame of itself, which would
+// keep it, is taken off).
 func (r *Replicate) dropRecords(ctx context.Context, g xlator.GFID, look pendingLook, present bool) {
 	for i := range r.kids {
 		switch {
 		case look.absent[i]:
 			r.kids[i].Unlink(ctx, xlator.RootCall(), &xlator.Loc{Parent: index.IndexGFID, Name: g.String()})
 		case look.has[i] && present:
-			r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, r.withAllKeys(xlator.XData{}))
+			out, err := r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, r.withAllKeys(xlator.XData{}))
+			if err != nil {
+				continue
+			}
+			// A copy's blame of itself is written by no fop and read
+			// by no verdict (lookups do not ask for it), but it keeps
+			// the record: take a stray one off.
+			if self := decodeCounters(out[r.pendingKeys[i]]); !self.isZero() {
+				x := xlator.XData{r.pendingKeys[i]: counters{-self[tData], -self[tMeta], -self[tEntry]}.encode()}
+				r.kids[i].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, r.withAllKeys(x))
+				r.Log().Info("took a copy's stray blame of itself off", "gfid", g, "child", r.kids[i].Name(), "counts", self)
+			}
 		}
 	}
 }

@@ -3,8 +3,11 @@ package replicate_test
 import (
 	"context"
 	"encoding/binary"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pkg/xattr"
 
 	"github.com/loom-fs/loom/translators/cluster/replicate"
 	"github.com/loom-fs/loom/xlator"
@@ -67,4 +70,28 @@ func TestIdleHealerReadsLeftoverRecords(t *testing.T) {
 	mark(a.GFID, blame(0, 1, 0))
 	cl.top.Lookup(ctx, xlator.RootCall(), xlator.RootLoc().Child("a"), nil)
 	cl.waitHealed(t, 5*time.Second)
+}
+
+// A copy's blame of itself is written by no fop and ignored by every
+// verdict, but it kept the brick's index record (and heal info above 0)
+// for good: the heal that finds one takes it off, and the record goes.
+func TestStraySelfBlameIsCleared(t *testing.T) {
+	cl := newCluster(t, buildOpts{n: 2, index: true, locks: true})
+	f := client(t, cl.top)
+	ctx := context.Background()
+	f.writeFile("/a", []byte("a"))
+	_, a, err := f.resolve("/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.control(t, "sync")
+	brick0 := cl.g.Find("locks0")
+	if _, err := brick0.Xattrop(ctx, xlator.RootCall(), &xlator.Loc{GFID: a.GFID}, xlator.AddArray32, xlator.XData{"loom.pending.locks0": blame(0, 1, 0)}); err != nil {
+		t.Fatalf("xattrop: %v", err)
+	}
+	cl.control(t, "index")
+	cl.waitHealed(t, 5*time.Second)
+	if v, err := xattr.LGet(filepath.Join(cl.dirs[0], "a"), "trusted.loom.pending.locks0"); err == nil {
+		t.Fatalf("the self-blame is still on brick0: %x", v)
+	}
 }

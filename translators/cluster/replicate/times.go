@@ -107,9 +107,14 @@ func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 	if src < 0 {
 		return nil
 	}
+	// A copy that answered the lookup is not missed, even if it was
+	// not up when this began (it came up meanwhile): it was sent the
+	// times, or is the source. Blaming it here blamed the source
+	// itself when the source was that copy, and nothing clears a copy's
+	// blame of itself.
 	missed := make([]bool, len(r.kids))
 	for i := range ans {
-		missed[i] = !up[i] || errorsIsConn(ans[i].err)
+		missed[i] = !states[i].OK && (!up[i] || errorsIsConn(ans[i].err))
 	}
 	s := states[src].Stat
 	attr := &xlator.SetAttr{Valid: xlator.SetAtime | xlator.SetMtime, Atime: s.Atime, Mtime: s.Mtime}
@@ -121,7 +126,7 @@ func (r *Replicate) syncTimes(ctx context.Context, g xlator.GFID) error {
 		}
 	}
 	if count(missed) > 0 {
-		x := r.marks(counters{}, missed, one(tMeta))
+		x := r.withoutSelf(r.marks(counters{}, missed, one(tMeta)), src)
 		if _, err := r.kids[src].Xattrop(ctx, xlator.RootCall(), nameless(g), xlator.AddArray32, x); err != nil {
 			return err
 		}
