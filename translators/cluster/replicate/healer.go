@@ -344,11 +344,8 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 	switch {
 	case finished:
 		if !pending {
-			delete(h.items, g)
+			h.forgetLocked(g)
 			delete(h.split, g)
-			if len(h.items) == 0 {
-				h.idleNow()
-			}
 			return
 		}
 		it.tries++
@@ -375,6 +372,16 @@ func (h *healer) healOne(ctx context.Context, g xlator.GFID) {
 		h.r.Log().Warn("split-brain: reads of it fail with EIO until it is resolved (heal split-brain, or favorite-child-policy)", "gfid", g, "path", it.path)
 	default:
 		h.r.Log().Warn("heal did not finish; it will be tried again", "gfid", g, "path", it.path, "err", err)
+	}
+}
+
+// forgetLocked drops inode g from the waiting set and, when that empties
+// it, has the idle check look at the bricks' indexes (idlecheck.go). The
+// caller holds h.mu.
+func (h *healer) forgetLocked(g xlator.GFID) {
+	delete(h.items, g)
+	if len(h.items) == 0 {
+		h.idleNow()
 	}
 }
 
@@ -467,10 +474,7 @@ func (h *healer) healed(ctx context.Context, g xlator.GFID) {
 	}
 	h.mu.Lock()
 	if h.items[g] == it && !it.busy && it.gen == gen {
-		delete(h.items, g)
-		if len(h.items) == 0 {
-			h.idleNow()
-		}
+		h.forgetLocked(g)
 	}
 	h.mu.Unlock()
 }
